@@ -1,0 +1,37 @@
+/** Stable error codes; tests and callers switch on these, never on messages. */
+export type AmiErrorCode =
+  | "BANNER_INVALID"
+  | "BANNER_TIMEOUT"
+  | "LINE_TOO_LONG"
+  | "TOO_MANY_HEADERS"
+  | "MESSAGE_TOO_LARGE"
+  | "TRUNCATED"
+  | "MALFORMED_MESSAGE"
+  | "INVALID_ACTION"
+  | "AUTH_FAILED"
+  | "CONNECT_FAILED"
+  | "CONNECTION_LOST"
+  | "NOT_CONNECTED"
+  | "KEEPALIVE_TIMEOUT"
+  | "ACTION_TIMEOUT"
+  | "ABORTED"
+  | "CLOSED"
+  | "TOO_MANY_PENDING"
+  | "TLS_UNSUPPORTED";
+
+/** Every error raised by amibridge's AMI layer: a stable `code`, a message that says what was expected and what came. */
+export class AmiError extends Error {
+  override name = "AmiError";
+  readonly code: AmiErrorCode;
+
+  constructor(code: AmiErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Shows at most `max` characters of untrusted input inside an error message, escaped. */
+export function preview(text: string, max = 60): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(cut);
+}
