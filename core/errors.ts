@@ -8,6 +8,7 @@ export type AmiErrorCode =
   | "TRUNCATED"
   | "MALFORMED_MESSAGE"
   | "INVALID_ACTION"
+  | "INVALID_CONFIG"
   | "AUTH_FAILED"
   | "CONNECT_FAILED"
   | "CONNECTION_LOST"
@@ -17,6 +18,7 @@ export type AmiErrorCode =
   | "ABORTED"
   | "CLOSED"
   | "TOO_MANY_PENDING"
+  | "LISTENER_FAILED"
   | "TLS_UNSUPPORTED";
 
 /** Every error raised by amibridge's AMI layer: a stable `code`, a message that says what was expected and what came. */
