@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * Runs the one test suite on Bun, Deno and Node in turn, streams their output, then prints a
+ * table of counts and, as the very last line, `N passed, N failed` summed over all runtimes.
+ *
+ *   node scripts/test.mjs [--runtimes=bun,node] [test files or directories…]
+ *   AMIBRIDGE_RUNTIMES=deno node scripts/test.mjs test/foo.test.ts
+ *
+ * Exits 1 if any runtime failed, printed no parsable counts, or ran no tests; 2 on bad usage.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const runner = ["test/harness/run.ts"];
+
+/** Bun treats a bare argument as a name filter; a path must start with ./ or /. */
+const bunPath = (arg) => (arg.startsWith("/") || arg.startsWith(".") ? arg : `./${arg}`);
+
+/** Each runtime: how to start it, and how to read its counts from its output. */
+const runtimes = {
+  bun: {
+    command: (files) => [bin("bun"), ["test", ...(files.length > 0 ? files.map(bunPath) : ["./test"])]],
+    parse: (text) => {
+      const count = (word) => text.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1];
+      const [passed, failed] = [count("pass"), count("fail")];
+      if (passed === undefined || failed === undefined) return undefined;
+      return { passed: +passed, failed: +failed, skipped: +(count("skip") ?? 0) + +(count("todo") ?? 0) };
+    },
+  },
+  deno: {
+    command: (files) => [bin("deno"), ["run", "-A", ...runner, ...files]],
+    parse: (text) => parseRunnerSummary(text, "deno"),
+  },
+  node: {
+    command: (files) => [process.execPath, ["--import", "./test/harness/node-register.mjs", ...runner, ...files]],
+    parse: (text) => parseRunnerSummary(text, "node"),
+  },
+};
+
+/** Reads test/harness/run.ts's closing `<runtime>: N passed, N failed, N skipped` line. */
+function parseRunnerSummary(text, name) {
+  const lines = [...text.matchAll(new RegExp(`^${name}: (\\d+) passed, (\\d+) failed, (\\d+) skipped$`, "gm"))];
+  const last = lines.at(-1);
+  return last && { passed: +last[1], failed: +last[2], skipped: +last[3] };
+}
+
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+
+/**
+ * Runs one runtime, copying its stdout and stderr (Bun reports on stderr) to our stdout so the
+ * log reads in order and our totals stay the last line; resolves to its exit code and output tail.
+ */
+function run(file, args) {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= "1";
+    const child = spawn(file, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    const tee = (chunk) => {
+      process.stdout.write(chunk);
+      text = (text + chunk.toString("utf8")).slice(-65_536); // summaries are at the end
+    };
+    child.stdout.on("data", tee);
+    child.stderr.on("data", tee);
+    child.on("error", (error) => resolve({ code: null, text: `${text}\n${error.message}`, error }));
+    child.on("close", (code, signal) => resolve({ code: code ?? signal, text }));
+  });
+}
+
+function usage(message) {
+  console.error(`scripts/test.mjs: ${message}`);
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+const flag = argv.find((arg) => arg.startsWith("--runtimes="));
+const files = argv.filter((arg) => arg !== flag && arg !== "--");
+const unknownFlag = files.find((arg) => arg.startsWith("-"));
+if (unknownFlag) usage(`unknown option ${unknownFlag} (known: --runtimes=bun,deno,node)`);
+const picked = (flag?.slice("--runtimes=".length) ?? process.env.AMIBRIDGE_RUNTIMES ?? "bun,deno,node")
+  .split(",").map((name) => name.trim()).filter(Boolean);
+const unknown = picked.filter((name) => !(name in runtimes));
+if (unknown.length > 0 || picked.length === 0) usage(`unknown runtime(s) "${unknown.join(",")}"; pick from bun,deno,node`);
+for (const name of ["bun", "deno"]) {
+  if (picked.includes(name) && !existsSync(bin(name))) usage(`${bin(name)} is missing; run npm ci`);
+}
+
+const rows = [];
+for (const name of picked) {
+  const [file, args] = runtimes[name].command(files);
+  console.log(`\n=== ${name}: ${[name === "node" ? "node" : `node_modules/.bin/${name}`, ...args].join(" ")}`);
+  const { code, text } = await run(file, args);
+  const counts = runtimes[name].parse(stripAnsi(text));
+  const problem = !counts ? `no test summary found (exit ${code})`
+    : counts.failed > 0 ? "failures"
+    : counts.passed === 0 ? "no tests ran"
+    : code !== 0 ? `exit ${code}` : "";
+  rows.push({ name, counts, problem });
+}
+
+const cell = (value, width) => String(value).padStart(width);
+console.log(`\nruntime  passed  failed  skipped  result`);
+for (const { name, counts, problem } of rows) {
+  const [p, f, s] = counts ? [counts.passed, counts.failed, counts.skipped] : ["?", "?", "?"];
+  console.log(`${name.padEnd(7)}  ${cell(p, 6)}  ${cell(f, 6)}  ${cell(s, 7)}  ${problem || "ok"}`);
+}
+const total = (key) => rows.reduce((sum, { counts }) => sum + (counts?.[key] ?? 0), 0);
+console.log(`${total("passed")} passed, ${total("failed")} failed`);
+process.exitCode = rows.some((row) => row.problem) ? 1 : 0;
