@@ -68,6 +68,12 @@ export interface AmiClientOptions {
   keepalive?: false | { intervalMs: number; timeoutMs: number };
   /** Delay before the next attempt, or false to stop. Default: exponential backoff with jitter. */
   reconnect?: false | ReconnectStrategy;
+  /**
+   * Least delay before retrying after a refused login or a server that is not AMI, whatever the
+   * strategy says: Asterisk counts failed logins, and the same secret fails again. Default 30 s.
+   * (The default strategy does not retry these at all.)
+   */
+  fatalRetryMinMs?: number;
   /** Most actions in flight at once. Default 10 000. */
   maxPendingActions?: number;
   /** ActionID namespace; every ActionID is `<prefix><ulid>`. Default `amib-`. */
@@ -103,6 +109,8 @@ export interface ClientStats {
 }
 
 const PRE_LOGIN_ACTIONS = new Set(["login", "challenge", "logoff"]);
+/** Causes that the same attempt will hit again: never retried faster than `fatalRetryMinMs`. */
+const FATAL_CAUSES = new Set(["AUTH_FAILED", "BANNER_INVALID"]);
 
 /** One connection to one Asterisk server, kept alive and logged in. */
 export class AmiClient {
@@ -180,6 +188,11 @@ export class AmiClient {
   /** The transport of the current connection (e.g. for its TLS certificate details). */
   get transport(): Transport | undefined {
     return this.#transport;
+  }
+
+  /** Bytes the decoder holds for a message still arriving: bounded by the decoder limits. */
+  get bufferedBytes(): number {
+    return this.#decoder.bufferedBytes;
   }
 
   /** Actions sent and waiting for their response. */
@@ -418,7 +431,8 @@ export class AmiClient {
         disconnected = { at: Date.now(), cause };
       }
       if (this.#closing) break;
-      const delay = strategy(attempt++, cause);
+      let delay = strategy(attempt++, cause);
+      if (delay !== false && FATAL_CAUSES.has(cause.code)) delay = Math.max(delay, this.#options.fatalRetryMinMs ?? 30_000);
       if (delay === false) {
         this.#ready.reject(cause);
         this.#setState("closed", cause);
