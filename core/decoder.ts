@@ -4,9 +4,9 @@
  * A frame is a run of lines ended by an empty line (`\r\n` or a bare `\n`). Frames that lie
  * inside one chunk are handed out as views of that chunk; a frame split across chunks is copied
  * exactly once, when its last byte arrives. Every limit is checked while bytes arrive, so a
- * hostile peer can never make the decoder buffer more than `maxMessageBytes`: past a limit the
- * rest of that message is skipped without buffering, an error is reported, and decoding resumes
- * with the next message.
+ * hostile peer can never make the decoder buffer more than `maxMessageBytes` (plus the CR of a
+ * pending blank line): past a limit the rest of that message is skipped without buffering, an
+ * error is reported, and decoding resumes with the next message.
  */
 import { AmiError, preview } from "./errors.ts";
 import { AmiMessage, END_COMMAND, decodeShort, startsWithWord } from "./message.ts";
@@ -61,6 +61,8 @@ export class AmiDecoder {
   readonly limits: Readonly<DecoderLimits>;
   readonly #sink: DecoderSink;
   #state: State;
+  /** Whether a stream starts with a banner (restored by {@link end}, changed by {@link reset}). */
+  #expectBanner: boolean;
   /** Pieces of a frame that began in an earlier chunk. */
   #carry: Uint8Array[] = [];
   #carryBytes = 0;
@@ -76,6 +78,8 @@ export class AmiDecoder {
   #follows = false;
   /** In Discard, what the current line held at the end of the last chunk: nothing, a lone CR, or content. */
   #discardTail: 0 | 1 | 2 = 0;
+  /** In Discard, skip only to the end of the current line (an over-long banner), not to a blank line. */
+  #discardLineOnly = false;
 
   constructor(sink: DecoderSink, options: DecoderOptions = {}) {
     this.#sink = sink;
@@ -84,7 +88,8 @@ export class AmiDecoder {
       maxHeaders: options.maxHeaders ?? DEFAULT_DECODER_LIMITS.maxHeaders,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_DECODER_LIMITS.maxMessageBytes,
     };
-    this.#state = options.banner ? State.Banner : State.Message;
+    this.#expectBanner = options.banner ?? false;
+    this.#state = this.#expectBanner ? State.Banner : State.Message;
   }
 
   /** Bytes held for a frame that is not complete yet. */
@@ -109,7 +114,10 @@ export class AmiDecoder {
         const empty = (tail === 0 && (lf === lineStart || (lf === lineStart + 1 && chunk[lineStart] === CR))) || (tail === 1 && lf === lineStart);
         this.#discardTail = 0;
         pos = lineStart = frameStart = lf + 1;
-        if (empty) this.#state = State.Message;
+        if (empty || this.#discardLineOnly) {
+          this.#state = State.Message;
+          this.#discardLineOnly = false;
+        }
         continue;
       }
       if (lf < 0) {
@@ -131,8 +139,11 @@ export class AmiDecoder {
       }
       if (contentBytes === 0) {
         if (this.#lines === 0) {
-          // An empty message (extra blank line, or the blank after `--END COMMAND--`): skip it.
+          // An empty message (extra blank line, or the blank after `--END COMMAND--`): skip it,
+          // and drop its CR if an earlier chunk left it in the carry.
           pos = lineStart = frameStart = lf + 1;
+          this.#carry = [];
+          this.#carryBytes = 0;
           this.#resetLine();
           continue;
         }
@@ -155,13 +166,13 @@ export class AmiDecoder {
         this.#firstLineEnd = this.#carryBytes + contentEnd - frameStart;
         this.#follows = this.#isFollows(chunk, frameStart, lf, contentEnd);
       } else if (this.#lines > this.limits.maxHeaders) {
-        this.#fail("TOO_MANY_HEADERS", `expected at most ${this.limits.maxHeaders} lines in a message, got more`);
+        this.#fail("TOO_MANY_HEADERS", `expected at most ${this.limits.maxHeaders} lines in a message, got ${this.#lines} lines so far`);
         pos = lineStart = frameStart = lf + 1;
         continue;
       }
       const frameBytes = this.#carryBytes + (lf + 1 - frameStart);
       if (frameBytes > this.limits.maxMessageBytes) {
-        this.#fail("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got more`);
+        this.#fail("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got ${frameBytes} bytes so far`);
         pos = lineStart = frameStart = lf + 1;
         continue;
       }
@@ -188,11 +199,13 @@ export class AmiDecoder {
       );
     }
     this.#clear();
+    this.#state = this.#expectBanner ? State.Banner : State.Message;
   }
 
-  /** Starts over, for a new connection. */
+  /** Starts over, for a new connection that does or does not begin with a banner. */
   reset(banner: boolean): void {
     this.#clear();
+    this.#expectBanner = banner;
     this.#state = banner ? State.Banner : State.Message;
   }
 
@@ -200,6 +213,7 @@ export class AmiDecoder {
     this.#carry = [];
     this.#carryBytes = 0;
     this.#resetFrame();
+    this.#discardLineOnly = false;
     if (this.#state === State.Discard) this.#state = State.Message;
   }
 
@@ -219,18 +233,20 @@ export class AmiDecoder {
     if (frameStart >= end) return;
     const lineBytes = this.#carryLineBytes + (end - lineStart);
     const frameBytes = this.#carryBytes + (end - frameStart);
-    if (this.#state === State.Banner && lineBytes > BANNER_MAX_BYTES) {
-      this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line like "Asterisk Call Manager/11.0.0", got ${lineBytes} bytes without a line end`));
-      this.#state = State.Message;
+    // `+ 1`: the line may end in the CR of its CRLF, which does not count.
+    if (this.#state === State.Banner && lineBytes > BANNER_MAX_BYTES + 1) {
+      this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line of at most ${BANNER_MAX_BYTES} bytes like "Asterisk Call Manager/11.0.0", got more than ${lineBytes - 1} bytes without a line end`));
       this.#startDiscard(true);
+      this.#discardLineOnly = true;
       return;
     }
     if (lineBytes > this.limits.maxLineBytes + 1) {
       this.#fail("LINE_TOO_LONG", `expected a line of at most ${this.limits.maxLineBytes} bytes, got more than ${lineBytes - 1} bytes without a line end`, true);
       return;
     }
-    if (frameBytes > this.limits.maxMessageBytes) {
-      this.#fail("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got more`, true);
+    // `+ 1`: the frame may end in the CR of the blank line that ends it, which does not count.
+    if (frameBytes > this.limits.maxMessageBytes + 1) {
+      this.#fail("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got ${frameBytes} bytes so far`, true);
       return;
     }
     this.#carry.push(chunk.subarray(frameStart, end));
@@ -254,6 +270,7 @@ export class AmiDecoder {
     this.#carryBytes = 0;
     this.#resetFrame();
     this.#discardTail = inLine ? 2 : 0;
+    this.#discardLineOnly = false;
     this.#state = State.Discard;
   }
 
@@ -264,14 +281,18 @@ export class AmiDecoder {
     this.#resetLine();
     this.#state = State.Message;
     if (contentBytes > BANNER_MAX_BYTES) {
-      this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line like "Asterisk Call Manager/11.0.0", got a line of ${contentBytes} bytes`));
+      this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line of at most ${BANNER_MAX_BYTES} bytes like "Asterisk Call Manager/11.0.0", got a line of ${contentBytes} bytes`));
       return;
     }
     this.#sink.banner?.(decodeShort(bytes, 0, contentBytes));
   }
 
   #emit(chunk: Uint8Array, frameStart: number, frameEnd: number): void {
-    const bytes = this.#carryBytes > 0 ? this.#concat(chunk.subarray(frameStart, frameEnd)) : chunk.subarray(frameStart, frameEnd);
+    // At a blank line, the carry may end with that line's CR (the chunk ended between CR and LF):
+    // it belongs to the terminating blank line, not to the frame.
+    const bytes = this.#carryBytes > 0
+      ? this.#concat(chunk.subarray(frameStart, frameEnd), this.#carryLineBytes)
+      : chunk.subarray(frameStart, frameEnd);
     const message = new AmiMessage(bytes, this.#firstLineEnd, this.#follows);
     this.#carry = [];
     this.#carryBytes = 0;
@@ -279,11 +300,20 @@ export class AmiDecoder {
     this.#sink.message(message);
   }
 
-  /** Joins the carried pieces (and a last piece) into one new array: the single copy of a split frame. */
-  #concat(last?: Uint8Array): Uint8Array {
-    const out = new Uint8Array(this.#carryBytes + (last?.length ?? 0));
+  /**
+   * Joins the carried pieces (and a last piece) into one new array: the single copy of a split
+   * frame. `drop` leaves out that many bytes at the end of the carry.
+   */
+  #concat(last?: Uint8Array, drop = 0): Uint8Array {
+    const kept = this.#carryBytes - drop;
+    const out = new Uint8Array(kept + (last?.length ?? 0));
     let offset = 0;
     for (const piece of this.#carry) {
+      if (offset + piece.length > kept) {
+        out.set(piece.subarray(0, kept - offset), offset);
+        offset = kept;
+        break;
+      }
       out.set(piece, offset);
       offset += piece.length;
     }

@@ -200,6 +200,9 @@ function parseFields(text: string, follows: boolean): string[] {
   let inBody = false;
   let start = 0;
   const length = text.length;
+  // The next colon at or after `start`, found once and reused by the colon-less lines before it,
+  // so lines without a colon do not each search the rest of the message.
+  let nextColon = -1;
   while (start < length) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = length;
@@ -207,7 +210,11 @@ function parseFields(text: string, follows: boolean): string[] {
     if (follows && inBody) {
       pushBodyLine(fields, text.slice(start, lineEnd));
     } else {
-      const colon = text.indexOf(":", start);
+      if (nextColon < start && nextColon !== length) {
+        nextColon = text.indexOf(":", start);
+        if (nextColon < 0) nextColon = length;
+      }
+      const colon = nextColon === length ? -1 : nextColon;
       if (colon < 0 || colon >= lineEnd) {
         if (follows) {
           inBody = true;
