@@ -1,0 +1,16 @@
+/** The Bun {@link Runtime}. */
+import type { Runtime } from "../../core/ports.ts";
+import { bunConnect } from "./connect.ts";
+import { bunFiles } from "./files.ts";
+import { bunListen } from "./listen.ts";
+import { bunServe } from "./serve.ts";
+
+/** Bun's implementation of every port. */
+export const bunRuntime: Runtime = {
+  name: "bun",
+  connect: bunConnect,
+  listen: bunListen,
+  serve: bunServe,
+  files: bunFiles,
+  env: (name) => Bun.env[name],
+};

@@ -1,0 +1,16 @@
+/** The Deno {@link Runtime}. */
+import type { Runtime } from "../../core/ports.ts";
+import { denoConnect } from "./connect.ts";
+import { denoFiles } from "./files.ts";
+import { denoListen } from "./listen.ts";
+import { denoServe } from "./serve.ts";
+
+/** Deno's implementation of every port. */
+export const denoRuntime: Runtime = {
+  name: "deno",
+  connect: denoConnect,
+  listen: denoListen,
+  serve: denoServe,
+  files: denoFiles,
+  env: (name) => Deno.env.get(name),
+};

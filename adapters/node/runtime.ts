@@ -1,0 +1,16 @@
+/** The Node.js {@link Runtime}. */
+import type { Runtime } from "../../core/ports.ts";
+import { nodeConnect } from "./connect.ts";
+import { nodeFiles } from "./files.ts";
+import { nodeListen } from "./listen.ts";
+import { nodeServe } from "./serve.ts";
+
+/** Node's implementation of every port. */
+export const nodeRuntime: Runtime = {
+  name: "node",
+  connect: nodeConnect,
+  listen: nodeListen,
+  serve: nodeServe,
+  files: nodeFiles,
+  env: (name) => process.env[name],
+};
