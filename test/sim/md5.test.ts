@@ -1,0 +1,28 @@
+/** core/md5.ts against RFC 1321's test suite and the key of a real MD5 login (challenge.raw). */
+import { describe, expect, test } from "bun:test";
+import { md5Hex } from "../../core/md5.ts";
+
+describe("md5Hex", () => {
+  test("RFC 1321 test suite", () => {
+    expect(md5Hex("")).toBe("d41d8cd98f00b204e9800998ecf8427e");
+    expect(md5Hex("a")).toBe("0cc175b9c0f1b6a831c399e269772661");
+    expect(md5Hex("abc")).toBe("900150983cd24fb0d6963f7d28e17f72");
+    expect(md5Hex("message digest")).toBe("f96b697d7cb7938d525a2f31aaf161d0");
+    expect(md5Hex("abcdefghijklmnopqrstuvwxyz")).toBe("c3fcd3d76192e4007dfb496cca67e13b");
+    expect(md5Hex("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")).toBe("d174ab98d277d9f5a5611c2c9f419d9f");
+    expect(md5Hex("1234567890".repeat(8))).toBe("57edf4a22be3c955ac49da2e2107b67a");
+  });
+
+  test("padding boundaries (55, 56, 63, 64, 65 bytes) and multi-byte UTF-8", () => {
+    expect(md5Hex("a".repeat(55))).toBe("ef1772b6dff9a122358552954ad0df65");
+    expect(md5Hex("a".repeat(56))).toBe("3b0c8ac703f828b04c6c197006d17218");
+    expect(md5Hex("a".repeat(63))).toBe("b06521f39153d618550606be297466d5");
+    expect(md5Hex("a".repeat(64))).toBe("014842d480b571495a4a0363793f7367");
+    expect(md5Hex("a".repeat(65))).toBe("c743a45e0d2e6a95cb859adae0248435");
+    expect(md5Hex("héllo ☎")).toBe("c1d0a74f25a158fb8fceac4cd1c5653d");
+  });
+
+  test("the Key of challenge.raw: md5(challenge + secret)", () => {
+    expect(md5Hex("175989972" + "world")).toBe("baaf6a99a3a1e3b4840a1b8124ca6f6f");
+  });
+});
