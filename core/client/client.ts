@@ -242,6 +242,20 @@ export class AmiClient {
   }
 
   /**
+   * A new unique ActionID in this client's namespace. Pass it as the action's `ActionID` to know
+   * it before sending, e.g. to wait for the OriginateResponse without a race:
+   * `const id = client.createActionId(); const done = client.waitForEvent((e) => e.get("ActionID") === id); await client.send({ …, ActionID: id });`
+   * Any other caller-supplied ActionID is replaced, so correlation never depends on outside input.
+   */
+  createActionId(): string {
+    return `${this.#prefix}${this.#ulid()}`;
+  }
+
+  #isOwnFreshId(id: string): boolean {
+    return id.length === this.#prefix.length + 26 && id.startsWith(this.#prefix) && !this.#pending.has(id) && ![...this.#waiting].some((p) => p.actionId === id);
+  }
+
+  /**
    * Starts the connection and resolves once logged in. Rejects when the reconnect strategy gives
    * up first (a wrong secret gives up at once) or the client is closed.
    */
@@ -295,9 +309,12 @@ export class AmiClient {
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     let pairs: Array<[string, string]>;
     let bytes: Uint8Array;
-    const actionId = `${this.#prefix}${this.#ulid()}`;
+    let actionId = "";
     try {
-      pairs = actionHeaders(action).filter(([key]) => key.toLowerCase() !== "actionid");
+      pairs = actionHeaders(action);
+      const given = pairs.find(([key]) => key.toLowerCase() === "actionid")?.[1];
+      actionId = given !== undefined && this.#isOwnFreshId(given) ? given : this.createActionId();
+      pairs = pairs.filter(([key]) => key.toLowerCase() !== "actionid");
       pairs.splice(1, 0, ["ActionID", actionId]);
       bytes = encodeHeaders(pairs, ASTERISK_INPUT_LIMITS);
     } catch (error) {

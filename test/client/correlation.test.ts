@@ -51,6 +51,21 @@ describe("ActionID correlation", () => {
     expect(seen!.getAll("ActionID")).toEqual([result.actionId]);
   });
 
+  test("an ActionID from createActionId is kept, so events can be awaited before sending", async () => {
+    let seen: AmiMessage | undefined;
+    const { client } = await setup(async (peer) => {
+      seen = (await peer.next())!;
+      await peer.send([["Event", "OriginateResponse"], ["ActionID", seen.get("ActionID")!], ["Response", "Success"], ["Reason", "4"]]);
+      await peer.reply(seen);
+    });
+    const id = client.createActionId();
+    const outcome = client.waitForEvent((e) => e.get("ActionID") === id);
+    const result = await client.send({ Action: "Originate", Channel: "Local/1@default", Application: "Wait", Data: "1", Async: "true", ActionID: id });
+    expect(result.actionId).toBe(id);
+    expect(seen!.get("ActionID")).toBe(id);
+    expect((await outcome).get("Reason")).toBe("4");
+  });
+
   test("OriginateResponse and UserEvent carrying our ActionID are events, not the response", async () => {
     const events: string[] = [];
     const { client } = await setup(async (peer) => {

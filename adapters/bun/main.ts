@@ -1,0 +1,13 @@
+/** `amibridge` on Bun: wires signals and stdio to the runtime-agnostic CLI. */
+import process from "node:process";
+import { runCli } from "../../core/cli/main.ts";
+import { bunRuntime } from "./runtime.ts";
+
+const controller = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort(signal));
+const code = await runCli(bunRuntime, Bun.argv.slice(2), {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  signal: controller.signal,
+});
+process.exit(code);
