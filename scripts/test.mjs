@@ -90,6 +90,18 @@ for (const name of ["bun", "deno"]) {
   if (picked.includes(name) && !existsSync(bin(name))) usage(`${bin(name)} is missing; run npm ci`);
 }
 
+// A full run type-checks first (strict tsc over core, adapters, tests, benchmarks; deno check for adapters/deno): a few seconds.
+let typeProblem = "";
+if (files.length === 0 && process.env.AMIBRIDGE_SKIP_TYPECHECK !== "1") {
+  console.log("\n=== types: node_modules/.bin/tsc -p .");
+  const { code } = await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "."]);
+  if (code !== 0) typeProblem = `tsc exit ${code}`;
+  // tsc leaves out adapters/deno (Deno's global types); Deno checks it.
+  console.log("=== types: node_modules/.bin/deno check adapters/deno/main.ts");
+  const deno = await run(bin("deno"), ["check", "--quiet", "adapters/deno/main.ts"]);
+  if (deno.code !== 0) typeProblem += `${typeProblem ? ", " : ""}deno check exit ${deno.code}`;
+}
+
 const rows = [];
 for (const name of picked) {
   const [file, args] = runtimes[name].command(files);
@@ -109,6 +121,7 @@ for (const { name, counts, problem } of rows) {
   const [p, f, s] = counts ? [counts.passed, counts.failed, counts.skipped] : ["?", "?", "?"];
   console.log(`${name.padEnd(7)}  ${cell(p, 6)}  ${cell(f, 6)}  ${cell(s, 7)}  ${problem || "ok"}`);
 }
+if (files.length === 0) console.log(`types    ${typeProblem || "ok"}`);
 const total = (key) => rows.reduce((sum, { counts }) => sum + (counts?.[key] ?? 0), 0);
 console.log(`${total("passed")} passed, ${total("failed")} failed`);
-process.exitCode = rows.some((row) => row.problem) ? 1 : 0;
+process.exitCode = rows.some((row) => row.problem) || typeProblem ? 1 : 0;
