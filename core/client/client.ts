@@ -395,7 +395,8 @@ export class AmiClient {
   #deliver(event: AmiMessage): void {
     this.stats.eventsReceived++;
     event.seq = this.#lastSeq = this.#sequence();
-    event.receivedAt = Date.now();
+    // The time its chunk was read: events of one chunk arrived together, and one clock read per chunk is cheaper.
+    event.receivedAt = this.#lastReceivedAt;
     this.#emitter.emit("event", event);
     for (const { queue, filter } of this.#subscriptions) {
       try {
