@@ -1,6 +1,7 @@
 /** amibridge core: the AMI codec and client, runtime-agnostic. */
 export { AmiError, type AmiErrorCode } from "./errors.ts";
 export { AmiMessage, type MessageKind } from "./message.ts";
+export { AmiDecoderStream, type DecoderStreamOptions } from "./decoder-stream.ts";
 export { AmiDecoder, decodeAll, DEFAULT_DECODER_LIMITS, type DecoderLimits, type DecoderOptions, type DecoderSink } from "./decoder.ts";
 export { encodeAction, encodeHeaders, actionHeaders, ASTERISK_INPUT_LIMITS, type ActionInput, type ActionObject, type HeaderValue } from "./encoder.ts";
 export { parseBanner, type Banner } from "./banner.ts";
@@ -10,3 +11,4 @@ export { exponentialBackoff, type ReconnectStrategy } from "./client/backoff.ts"
 export { BoundedQueue, type OverflowPolicy } from "./client/bounded-queue.ts";
 export { parseAmiUrl, redactUrl, type AmiUrl } from "./client/url.ts";
 export type * from "./ports.ts";
+export { SimulatedPbx, type SimulatedPbxOptions } from "./sim/mod.ts";
