@@ -151,6 +151,12 @@ export class AmiMessage {
    */
   toObject(): Record<string, string | string[]> {
     const fields = this.#parsed();
+    if (fields.length <= 2 * PAIRWISE_KEYS && distinctAsciiKeys(fields)) {
+      // The common case: nothing to merge, so no lower-casing and no Map.
+      const plain: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) setOwn(plain, fields[i]!, fields[i + 1]!);
+      return plain;
+    }
     const out: Record<string, string | string[]> = {};
     const spelling = new Map<string, string>();
     for (let i = 0; i < fields.length; i += 2) {
@@ -159,11 +165,11 @@ export class AmiMessage {
       const key = spelling.get(lower);
       if (key === undefined) {
         spelling.set(lower, fields[i]!);
-        out[fields[i]!] = value;
+        setOwn(out, fields[i]!, value);
       } else {
         const previous = out[key]!;
         if (Array.isArray(previous)) previous.push(value);
-        else out[key] = [previous, value];
+        else setOwn(out, key, [previous, value]);
       }
     }
     return out;
@@ -188,6 +194,44 @@ export class AmiMessage {
     if (this.#fields === undefined) this.#fields = parseFields(utf8.decode(this.bytes), this.#follows);
     return this.#fields;
   }
+}
+
+/** Sets an own property, even `__proto__`, which plain assignment would turn into a prototype change. */
+function setOwn(target: Record<string, string | string[]>, key: string, value: string | string[]): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Up to this many keys, {@link AmiMessage.toObject} looks for case-insensitive repeats pairwise. */
+const PAIRWISE_KEYS = 48;
+
+/**
+ * True when every key in `fields` is ASCII and no two keys are equal ignoring case. For ASCII,
+ * `a.toLowerCase() === b.toLowerCase()` exactly when both have the same length and the same
+ * characters up to the case of letters, so this decides what the Map in `toObject` would.
+ */
+function distinctAsciiKeys(fields: string[]): boolean {
+  for (let i = 0; i < fields.length; i += 2) {
+    const key = fields[i]!;
+    const length = key.length;
+    for (let c = 0; c < length; c++) if (key.charCodeAt(c) >= 0x80) return false;
+    for (let j = 0; j < i; j += 2) {
+      const other = fields[j]!;
+      if (other.length === length && sameIgnoringAsciiCase(key, other, length)) return false;
+    }
+  }
+  return true;
+}
+
+function sameIgnoringAsciiCase(a: string, b: string, length: number): boolean {
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const lower = x | 0x20;
+    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }
 
 function kindOfKey(lowerKey: string): MessageKind {

@@ -239,3 +239,15 @@ describe("synthetic headers", () => {
     expect(built.toObject()).toEqual(decoded.toObject());
   });
 });
+
+describe("toObject with hostile header names", () => {
+  test("a __proto__ header is an own property and never changes the prototype", () => {
+    const once = decodeAll(new TextEncoder().encode("Event: X\r\n__proto__: a\r\n\r\n")).messages[0]!.toObject();
+    expect(Object.getPrototypeOf(once)).toBe(Object.prototype);
+    expect(Object.keys(once)).toEqual(["Event", "__proto__"]);
+    expect(JSON.parse(JSON.stringify(once))).toEqual(JSON.parse('{"Event":"X","__proto__":"a"}'));
+    const twice = decodeAll(new TextEncoder().encode("Event: X\r\n__proto__: a\r\n__proto__: b\r\n\r\n")).messages[0]!.toObject();
+    expect(Object.getPrototypeOf(twice)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(twice, "__proto__")?.value).toEqual(["a", "b"]);
+  });
+});
