@@ -284,7 +284,7 @@ function parseFields(text: string, follows: boolean): string[] {
 /** The value after `Key:`: `Output` keeps everything after its one separating space. */
 function headerValue(text: string, key: string, from: number, to: number): string {
   let i = from;
-  if (key.length === 6 && key.toLowerCase() === "output") {
+  if (key.length === 6 && (key.charCodeAt(0) | 0x20) === 0x6f && key.toLowerCase() === "output") {
     if (text.charCodeAt(i) === 0x20) i++;
     return text.slice(i, to);
   }

@@ -78,6 +78,21 @@ describe("a server that misbehaves before login", () => {
     await until(() => server.peers.length === 2, 2000, "the delayed retry");
   });
 
+  test("a server that hangs up during login: CONNECTION_LOST, then a retry that succeeds", async () => {
+    const { client, states } = await start(async (peer, index) => {
+      if (index === 0) {
+        await peer.write("Asterisk Call Manager/11.0.0\r\n");
+        await peer.next();
+        await peer.close();
+        return;
+      }
+      await peer.greetAndLogin();
+    }, { reconnect: fastRetry });
+    await client.connect();
+    expect(states.find((s) => s.state === "reconnecting")?.cause?.code).toBe("CONNECTION_LOST");
+    expect(client.state).toBe("ready");
+  });
+
   test("connection refused gives CONNECT_FAILED naming host and port", async () => {
     const server = await scriptedServer(runtime, async () => {});
     const port = server.port;
