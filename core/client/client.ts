@@ -5,108 +5,25 @@
  */
 import { monotonicFactory } from "ulid";
 import { parseBanner, type Banner } from "../banner.ts";
-import { AmiDecoder, type DecoderLimits } from "../decoder.ts";
+import { AmiDecoder } from "../decoder.ts";
 import { ASTERISK_INPUT_LIMITS, actionHeaders, encodeHeaders, type ActionInput } from "../encoder.ts";
 import { AmiError } from "../errors.ts";
 import type { AmiMessage } from "../message.ts";
-import type { Connector, TlsConnectOptions, Transport } from "../ports.ts";
-import { exponentialBackoff, type ReconnectStrategy } from "./backoff.ts";
-import { BoundedQueue, type BoundedQueueOptions } from "./bounded-queue.ts";
+import type { Transport } from "../ports.ts";
+import { exponentialBackoff } from "./backoff.ts";
+import type { BoundedQueue } from "./bounded-queue.ts";
 import { Emitter } from "./emitter.ts";
+import { EventFanout, type EventStreamOptions } from "./event-fanout.ts";
+import { startKeepalive } from "./keepalive.ts";
 import { login } from "./login.ts";
 import { PendingAction, type ActionResult } from "./pending.ts";
+import { deferred, sleep, type Deferred } from "./promises.ts";
 import { actionTimeout } from "./timeouts.ts";
 
-/** Where a client is in its life. `reconnecting` is the wait between attempts. */
-export type ClientState = "idle" | "connecting" | "authenticating" | "ready" | "reconnecting" | "closed";
+import type { AmiClientOptions, ClientEvents, ClientState, ClientStats, SendOptions, StateChange } from "./types.ts";
 
-/** A connection state change. */
-export interface StateChange {
-  state: ClientState;
-  previous: ClientState;
-  /** Why the connection ended or an attempt failed. */
-  cause?: AmiError;
-}
-
-/** Reported after a reconnect: events between the two sessions were lost (AMI never replays them). */
-export interface Gap {
-  /** Sequence number of the last event received before the gap. */
-  lastSeq: number;
-  disconnectedAt: number;
-  reconnectedAt: number;
-  cause: AmiError;
-}
-
-/** What {@link AmiClient.on} can listen to. Listeners run synchronously on the read path: keep them quick. */
-export interface ClientEvents {
-  event: AmiMessage;
-  state: StateChange;
-  gap: Gap;
-  /** Protocol errors, unexpected messages and listener failures; the client keeps running. */
-  error: AmiError;
-}
-
-/** Options for {@link AmiClient}. */
-export interface AmiClientOptions {
-  /** The runtime's connector (`runtime.connect`). */
-  connect: Connector;
-  hostname: string;
-  /** Default 5038, or 5039 with TLS. */
-  port?: number;
-  tls?: false | TlsConnectOptions;
-  username: string;
-  secret: string;
-  /** `md5` logs in with a Challenge, so the secret never crosses the wire. Default `plain`. */
-  auth?: "plain" | "md5";
-  /** The login's `Events` header: `on`, `off` or a list of classes. Default `on`. */
-  events?: "on" | "off" | readonly string[];
-  /** Default deadline for an action's response. Default 10 s. */
-  actionTimeoutMs?: number;
-  /** Deadline for TCP/TLS connect, banner and login together. Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Ping after this much silence and drop the connection when the Pong is late. Default 15 s / 10 s. */
-  keepalive?: false | { intervalMs: number; timeoutMs: number };
-  /** Delay before the next attempt, or false to stop. Default: exponential backoff with jitter. */
-  reconnect?: false | ReconnectStrategy;
-  /**
-   * Least delay before retrying after a refused login or a server that is not AMI, whatever the
-   * strategy says: Asterisk counts failed logins, and the same secret fails again. Default 30 s.
-   * (The default strategy does not retry these at all.)
-   */
-  fatalRetryMinMs?: number;
-  /** Most actions in flight at once. Default 10 000. */
-  maxPendingActions?: number;
-  /** ActionID namespace; every ActionID is `<prefix><ulid>`. Default `amib-`. */
-  actionIdPrefix?: string;
-  /** Sequence numbers for events; pass a shared counter to number several clients' events together. */
-  sequence?: () => number;
-  decoderLimits?: Partial<DecoderLimits>;
-}
-
-/** Per-call options for {@link AmiClient.send}. */
-export interface SendOptions {
-  /** Overrides the default deadline, which already covers what the action itself may take. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-/** Options for {@link AmiClient.events}. */
-export interface EventStreamOptions extends BoundedQueueOptions {
-  filter?: (event: AmiMessage) => boolean;
-}
-
-/** Counters, for metrics and tests. */
-export interface ClientStats {
-  messagesReceived: number;
-  eventsReceived: number;
-  protocolErrors: number;
-  /** Responses with an ActionID this client never sent (or no ActionID). */
-  unmatchedResponses: number;
-  /** Responses that arrived after their action timed out or was aborted. */
-  lateResponses: number;
-  reconnects: number;
-  listenerErrors: number;
-}
+export type { EventStreamOptions } from "./event-fanout.ts";
+export type { AmiClientOptions, ClientEvents, ClientState, ClientStats, Gap, SendOptions, StateChange } from "./types.ts";
 
 const PRE_LOGIN_ACTIONS = new Set(["login", "challenge", "logoff"]);
 /** Causes that the same attempt will hit again: never retried faster than `fatalRetryMinMs`. */
@@ -132,7 +49,7 @@ export class AmiClient {
   readonly #sequence: () => number;
   readonly #pending = new Map<string, PendingAction>();
   readonly #waiting = new Set<PendingAction>();
-  readonly #subscriptions = new Set<{ queue: BoundedQueue<AmiMessage>; filter: ((event: AmiMessage) => boolean) | undefined }>();
+  readonly #fanout: EventFanout;
   readonly #closeController = new AbortController();
   #state: ClientState = "idle";
   #banner: Banner | undefined;
@@ -143,7 +60,7 @@ export class AmiClient {
   #lastReceivedAt = 0;
   #lastSeq = 0;
   #running: Promise<void> | undefined;
-  #ready: { promise: Promise<void>; resolve: () => void; reject: (e: AmiError) => void };
+  #ready: Deferred<void>;
   #closing = false;
   /** Actions collecting list items; only then do events need their ActionID read. */
   #lists = 0;
@@ -156,6 +73,7 @@ export class AmiClient {
     let seq = 0;
     this.#sequence = options.sequence ?? (() => ++seq);
     this.#emitter = new Emitter<ClientEvents>((error) => this.#listenerFailed("a listener", error));
+    this.#fanout = new EventFanout((error) => this.#listenerFailed("an event filter", error));
     this.#decoder = new AmiDecoder(
       {
         banner: (line) => this.#onBanner?.(line),
@@ -211,13 +129,7 @@ export class AmiClient {
    * `return()` (or breaking the loop) unsubscribes.
    */
   events(options: EventStreamOptions = {}): BoundedQueue<AmiMessage> {
-    const entry = {
-      queue: new BoundedQueue<AmiMessage>(options, () => this.#subscriptions.delete(entry)),
-      filter: options.filter,
-    };
-    this.#subscriptions.add(entry);
-    if (this.#state === "closed") entry.queue.close();
-    return entry.queue;
+    return this.#fanout.subscribe(options);
   }
 
   /** Resolves with the first event matching `predicate`, e.g. the OriginateResponse of an action. */
@@ -296,7 +208,7 @@ export class AmiClient {
     await this.#running;
     this.#ready.reject(new AmiError("CLOSED", "the client was closed before it was ready"));
     this.#setState("closed");
-    for (const { queue } of this.#subscriptions) queue.close();
+    this.#fanout.close();
   }
 
   #send(action: ActionInput, options: SendOptions, internal: boolean): Promise<ActionResult> {
@@ -341,7 +253,7 @@ export class AmiClient {
         },
       });
       signal?.addEventListener("abort", onAbort, { once: true });
-      pending.arm((p) => p.fail(timeoutError(p, this.#state)));
+      pending.arm(() => this.#state);
       const allowed = this.#state === "ready" || (internal && PRE_LOGIN_ACTIONS.has(name.toLowerCase()));
       if (allowed && this.#writer) this.#write(pending);
       else this.#waiting.add(pending);
@@ -374,10 +286,7 @@ export class AmiClient {
       const id = message.get("ActionID");
       const pending = id === undefined ? undefined : this.#pending.get(id);
       if (pending) {
-        if (!pending.onResponse(message)) {
-          this.#lists++;
-          pending.arm((p) => p.fail(timeoutError(p, this.#state)));
-        }
+        if (!pending.onResponse(message)) this.#lists++;
       } else if (id?.startsWith(this.#prefix)) {
         this.stats.lateResponses++;
       } else {
@@ -391,20 +300,14 @@ export class AmiClient {
     this.#report(new AmiError("MALFORMED_MESSAGE", `expected a message starting with "Response:" or "Event:", got ${JSON.stringify(first ? `${first[0]}: ${first[1]}`.slice(0, 60) : "")}`));
   }
 
-  /** Pending list actions re-arm their deadline whenever an item arrives. */
+  /** Stamps an event and hands it to listeners and subscribers, synchronously and without waiting. */
   #deliver(event: AmiMessage): void {
     this.stats.eventsReceived++;
     event.seq = this.#lastSeq = this.#sequence();
     // The time its chunk was read: events of one chunk arrived together, and one clock read per chunk is cheaper.
     event.receivedAt = this.#lastReceivedAt;
     this.#emitter.emit("event", event);
-    for (const { queue, filter } of this.#subscriptions) {
-      try {
-        if (filter === undefined || filter(event)) queue.push(event);
-      } catch (error) {
-        this.#listenerFailed("an event filter", error);
-      }
-    }
+    this.#fanout.deliver(event);
   }
 
   #report(error: AmiError): void {
@@ -455,7 +358,7 @@ export class AmiClient {
         this.#ready.reject(cause);
         this.#setState("closed", cause);
         this.#failAll(cause);
-        for (const { queue } of this.#subscriptions) queue.close();
+        this.#fanout.close();
         return;
       }
       this.#setState("reconnecting", cause);
@@ -552,37 +455,17 @@ export class AmiClient {
     }
   }
 
-  /** Pings after `intervalMs` of silence; a late Pong drops the connection. Skipped while a blocking action holds the session. */
+  /** Pings after a silence; a late Pong drops the connection. Paused while a blocking action holds the session. */
   #keepalive(): () => void {
     const options = this.#options.keepalive ?? { intervalMs: 15_000, timeoutMs: 10_000 };
     if (options === false) return () => {};
-    let inFlight = false;
-    const timer = setInterval(() => {
-      if (inFlight || this.#state !== "ready" || Date.now() - this.#lastReceivedAt < options.intervalMs) return;
-      for (const pending of this.#pending.values()) if (pending.blocking) return;
-      inFlight = true;
-      this.#send({ Action: "Ping" }, { timeoutMs: options.timeoutMs }, true).then(
-        () => (inFlight = false),
-        (error: AmiError) => {
-          inFlight = false;
-          if (error.code === "ACTION_TIMEOUT") {
-            this.#drop(new AmiError("KEEPALIVE_TIMEOUT", `expected a Pong from ${this.#address} within ${options.timeoutMs} ms, got none; reconnecting`));
-          }
-        },
-      );
-    }, Math.max(20, Math.min(options.intervalMs, options.timeoutMs) / 4));
-    return () => clearInterval(timer);
+    return startKeepalive(options, {
+      silentFor: () => Date.now() - this.#lastReceivedAt,
+      mayPing: () => this.#state === "ready" && ![...this.#pending.values()].some((pending) => pending.blocking),
+      ping: (timeoutMs) => this.#send({ Action: "Ping" }, { timeoutMs }, true),
+      onTimeout: () => this.#drop(new AmiError("KEEPALIVE_TIMEOUT", `expected a Pong from ${this.#address} within ${options.timeoutMs} ms, got none; reconnecting`)),
+    });
   }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: AmiError) => void } {
-  let resolve!: () => void;
-  let reject!: (e: AmiError) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 function asAmiError(error: unknown, code: "CONNECT_FAILED" | "CONNECTION_LOST", context: string): AmiError {
@@ -594,20 +477,3 @@ function abortError(signal: AbortSignal): AmiError {
   return new AmiError("ABORTED", "the action was aborted by its signal", { cause: signal.reason });
 }
 
-function timeoutError(pending: PendingAction, state: ClientState): AmiError {
-  const where = pending.sentAt ? (pending.collecting ? "the rest of its list" : "a response") : `the connection to be ready (state: ${state})`;
-  return new AmiError("ACTION_TIMEOUT", `expected ${where} for ${pending.action} (ActionID ${pending.actionId}) within ${pending.timeoutMs} ms, got nothing`);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}

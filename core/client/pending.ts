@@ -34,6 +34,7 @@ export class PendingAction {
   #response: AmiMessage | undefined;
   #items: AmiMessage[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #describeState: () => string = () => "unknown";
   readonly #resolve: (result: ActionResult) => void;
   readonly #reject: (error: AmiError) => void;
   readonly #done: (pending: PendingAction) => void;
@@ -73,10 +74,28 @@ export class PendingAction {
     return this.#settled;
   }
 
-  /** (Re)arms the deadline; a list re-arms it on every item so a long list is bounded by silence, not size. */
-  arm(onTimeout: (pending: PendingAction) => void): void {
+  /**
+   * Starts the deadline, and restarts it when a list begins and on each list item, so a long list
+   * is bounded by silence rather than by its size. `describeState` names what the client was
+   * doing, for the error message.
+   */
+  arm(describeState: () => string): void {
+    this.#describeState = describeState;
+    this.#rearm();
+  }
+
+  #rearm(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => onTimeout(this), this.timeoutMs);
+    this.#timer = setTimeout(() => this.fail(this.#timeoutError()), this.timeoutMs);
+  }
+
+  #timeoutError(): AmiError {
+    const awaited = !this.sentAt
+      ? `the connection to be ready (state: ${this.#describeState()})`
+      : this.isList
+        ? "the rest of its list"
+        : "a response";
+    return new AmiError("ACTION_TIMEOUT", `expected ${awaited} for ${this.action} (ActionID ${this.actionId}) within ${this.timeoutMs} ms, got nothing`);
   }
 
   /** Handles the response; returns true when the action is complete. */
@@ -84,6 +103,7 @@ export class PendingAction {
     const eventList = response.get("EventList");
     if (eventList !== undefined && eventList.toLowerCase() === "start" && response.name.toLowerCase() !== "error") {
       this.#response = response;
+      this.#rearm();
       return false;
     }
     this.#finish(response, undefined);
@@ -98,6 +118,7 @@ export class PendingAction {
       this.#finish(this.#response!, event);
     } else {
       this.#items.push(event);
+      this.#rearm();
     }
     return true;
   }

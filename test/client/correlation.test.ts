@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { AmiClient } from "../../core/client/client.ts";
 import type { AmiMessage } from "../../core/message.ts";
 import { currentRuntime } from "../support/runtime.ts";
 import { scriptedServer } from "../support/scripted-server.ts";
@@ -179,6 +178,27 @@ describe("deadlines and aborts", () => {
     expect(error.message).toContain("Ping");
     expect(error.message).toContain("50 ms");
     expect(client.pendingActions).toBe(0);
+  });
+
+  test("a list's deadline is bounded by silence: steady items keep it alive, a stall times it out", async () => {
+    const { client } = await setup(async (peer) => {
+      for (const stallAfter of [Infinity, 2]) {
+        const action = (await peer.next())!;
+        const id = action.get("ActionID")!;
+        await peer.reply(action, [["EventList", "start"]]);
+        for (let i = 0; i < 5; i++) {
+          if (i === stallAfter) return;
+          await new Promise((r) => setTimeout(r, 60));
+          await peer.send([["Event", "CoreShowChannel"], ["ActionID", id], ["N", String(i)]]);
+        }
+        await peer.send([["Event", "CoreShowChannelsComplete"], ["ActionID", id], ["EventList", "Complete"], ["ListItems", "5"]]);
+      }
+    });
+    const steady = await client.send({ Action: "CoreShowChannels" }, { timeoutMs: 150 });
+    expect(steady.items.length).toBe(5);
+    const stalled = await client.send({ Action: "CoreShowChannels" }, { timeoutMs: 150 }).catch((e) => e);
+    expect(stalled.code).toBe("ACTION_TIMEOUT");
+    expect(stalled.message).toContain("the rest of its list");
   });
 
   test("an aborted action rejects with ABORTED and its late response is counted, not reported", async () => {
