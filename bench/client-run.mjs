@@ -9,36 +9,17 @@
  *
  * Exits non-zero only when a run crashed or a row failed.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { root, runOnRuntimes } from "./run-on-runtimes.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const script = join(root, "bench/client.ts");
 const args = process.argv.slice(2);
 
-function take(name) {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-}
 function peek(name) {
   const i = args.indexOf(name);
   return i < 0 ? undefined : args[i + 1];
 }
-
-const jsonPath = take("--json");
-const only = take("--runtime");
-const localBun = join(root, "node_modules/.bin/bun");
-const runtimes = [
-  { id: "node", command: process.execPath, argv: ["--import", "tsx", script] },
-  { id: "bun", command: existsSync(localBun) ? localBun : "bun", argv: [script] },
-].filter((r) => !only || r.id === only);
 
 /** One blaster for both runtimes, unless the caller points at a running one with --port. */
 async function startBlaster() {
@@ -69,26 +50,11 @@ async function startBlaster() {
 
 const started = Date.now();
 const blaster = await startBlaster();
-const tmp = mkdtempSync(join(tmpdir(), "amibridge-bench-client-"));
-const combined = {};
-let failed = false;
+let ok = false;
 try {
-  for (const runtime of runtimes) {
-    const out = join(tmp, `${runtime.id}.json`);
-    const child = spawnSync(runtime.command, [...runtime.argv, ...args, ...blaster.args, ...(jsonPath ? ["--json", out] : [])], { cwd: root, stdio: "inherit" });
-    if (child.status !== 0) {
-      failed = true;
-      console.error(`bench:client on ${runtime.id} failed (${child.error?.message ?? `exit status ${child.status}${child.signal ? `, ${child.signal}` : ""}`})`);
-    }
-    if (jsonPath && existsSync(out)) combined[runtime.id] = JSON.parse(readFileSync(out, "utf8"));
-  }
+  ok = runOnRuntimes({ label: "bench:client", script: join(root, "bench/client.ts"), order: ["node", "bun"], args, extraArgs: blaster.args });
 } finally {
   blaster.stop();
-  rmSync(tmp, { recursive: true, force: true });
-}
-if (jsonPath) {
-  writeFileSync(jsonPath, `${JSON.stringify(combined, null, 2)}\n`);
-  console.log(`\nwrote ${jsonPath}`);
 }
 console.log(`\nbench:client: ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
-process.exit(failed ? 1 : 0);
+process.exit(ok ? 0 : 1);
