@@ -76,7 +76,10 @@ export async function amiCommand(runtime: Runtime, args: readonly string[], io: 
       io.out(JSON.stringify(resultJson(result), null, 2));
       return result.ok ? EXIT.ok : EXIT.actionError;
     }
-    client.on("state", ({ state, cause }) => io.err(`amibridge: ${state}${cause ? ` (${cause.code}: ${cause.message})` : ""}`));
+    client.on("state", ({ state, cause }) => {
+      if (cause) io.err(`amibridge: ${state} (${cause.code}: ${cause.message})`);
+      else if (state === "ready") io.err("amibridge: ready again");
+    });
     client.on("gap", (gap) => io.err(`amibridge: reconnected; events after seq ${gap.lastSeq} were missed (AMI does not replay them)`));
     let printed = 0;
     for await (const event of client.events({ capacity: 10_000 })) {
