@@ -186,17 +186,18 @@ describe("deadlines and aborts", () => {
         const action = (await peer.next())!;
         const id = action.get("ActionID")!;
         await peer.reply(action, [["EventList", "start"]]);
-        for (let i = 0; i < 5; i++) {
+        for (let i = 0; i < 6; i++) {
           if (i === stallAfter) return;
-          await new Promise((r) => setTimeout(r, 60));
+          await new Promise((r) => setTimeout(r, 50));
           await peer.send([["Event", "CoreShowChannel"], ["ActionID", id], ["N", String(i)]]);
         }
-        await peer.send([["Event", "CoreShowChannelsComplete"], ["ActionID", id], ["EventList", "Complete"], ["ListItems", "5"]]);
+        await peer.send([["Event", "CoreShowChannelsComplete"], ["ActionID", id], ["EventList", "Complete"], ["ListItems", "6"]]);
       }
     });
-    const steady = await client.send({ Action: "CoreShowChannels" }, { timeoutMs: 150 });
-    expect(steady.items.length).toBe(5);
-    const stalled = await client.send({ Action: "CoreShowChannels" }, { timeoutMs: 150 }).catch((e) => e);
+    // Six items 50 ms apart take 300 ms in all: longer than the 200 ms deadline, which each item restarts.
+    const steady = await client.send({ Action: "CoreShowChannels" }, { timeoutMs: 200 });
+    expect(steady.items.length).toBe(6);
+    const stalled = await client.send({ Action: "CoreShowChannels" }, { timeoutMs: 200 }).catch((e) => e);
     expect(stalled.code).toBe("ACTION_TIMEOUT");
     expect(stalled.message).toContain("the rest of its list");
   });
