@@ -15,11 +15,6 @@ export class Emitter<Events extends { [K in keyof Events]: unknown }> {
     return () => set.delete(listener as (value: never) => void);
   }
 
-  /** True when at least one listener is registered for `type`. */
-  has(type: keyof Events): boolean {
-    return (this.#listeners.get(type)?.size ?? 0) > 0;
-  }
-
   /** Calls every listener of `type` in order. */
   emit<K extends keyof Events>(type: K, value: Events[K]): void {
     const set = this.#listeners.get(type);
