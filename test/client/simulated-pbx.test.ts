@@ -146,3 +146,25 @@ describe("the client against the simulated Asterisk 22", () => {
     await client.close();
   }, 10_000);
 });
+
+describe("reading continuously, as Asterisk's 100 ms write timeout demands", () => {
+  test("a consumer that never reads does not get the session dropped by a strict server", async () => {
+    const strict = new SimulatedPbx({ listen: runtime.listen, writeTimeoutMs: 100, maxQueuedBytes: 256 * 1024 });
+    const { port: strictPort } = await strict.start({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const client = testClient(runtime, strictPort);
+      const stalled = client.events({ capacity: 10 });
+      await client.connect();
+      const session = strict.sessions[0]!;
+      await strict.flood({ count: 30_000, name: "UserEvent", privilege: "user,all" });
+      expect((await client.send({ Action: "Ping" }, { timeoutMs: 5000 })).ok).toBe(true);
+      expect(session.endReason).toBeUndefined();
+      expect(client.stats.eventsReceived).toBeGreaterThanOrEqual(30_000);
+      expect(stalled.size).toBe(10);
+      expect(stalled.dropped).toBe(client.stats.eventsReceived - 10);
+      await client.close();
+    } finally {
+      await strict.close();
+    }
+  }, 15_000);
+});
