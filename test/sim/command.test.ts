@@ -2,26 +2,17 @@
  * Command output and the small informational actions against command.raw, and the permission
  * model against limited-user.raw (read call, write originate).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { AmiMessage } from "../../core/message.ts";
-import type { SimulatedPbx } from "../../core/sim/mod.ts";
 import { currentRuntime } from "../support/runtime.ts";
-import { captureMessages, loggedIn, normalize, startPbx } from "./helpers.ts";
+import { captureMessages, loggedIn, normalize, simulatorScope } from "./helpers.ts";
 import type { RawClient } from "./helpers.ts";
 
-let pbx: SimulatedPbx | undefined;
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
-  await pbx?.close();
-  pbx = undefined;
-});
+const scope = simulatorScope();
 
 async function session(username = "hello", secret = "world", extra: Record<string, string> = {}): Promise<RawClient> {
-  if (!pbx) pbx = (await startPbx()).pbx;
-  const c = await loggedIn(await currentRuntime(), pbx.port, username, secret, extra);
-  clients.push(c);
-  return c;
+  const pbx = scope.pbx ?? (await scope.start()).pbx;
+  return scope.track(await loggedIn(await currentRuntime(), pbx.port, username, secret, extra));
 }
 
 const capture = captureMessages("command.raw");
@@ -164,9 +155,9 @@ describe("permissions", () => {
     const limited = await session("limited", "lim");
     const callsOnly = await session("hello", "world", { Events: "call" });
     const off = await session("hello", "world", { Events: "off" });
-    expect(pbx!.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Ping" })).toBe(1);
-    expect(pbx!.emit([["Event", "Newstate"], ["Privilege", "call,all"], ["Channel", "X/1"]])).toBe(3);
-    expect(pbx!.emit({ Event: "Mixed", Privilege: "call,cdr,all" })).toBe(1);
+    expect(scope.pbx!.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Ping" })).toBe(1);
+    expect(scope.pbx!.emit([["Event", "Newstate"], ["Privilege", "call,all"], ["Channel", "X/1"]])).toBe(3);
+    expect(scope.pbx!.emit({ Event: "Mixed", Privilege: "call,cdr,all" })).toBe(1);
     await all.event("Mixed");
     await limited.event("Newstate");
     await callsOnly.event("Newstate");

@@ -3,6 +3,7 @@
  * and out through encodeHeaders / AmiDecoder, no AmiClient), capture loading, and a normaliser
  * that masks what legitimately differs between runs (times, ids, counters).
  */
+import { afterEach } from "bun:test";
 import { readFileSync } from "node:fs";
 import { AmiDecoder, decodeAll } from "../../core/decoder.ts";
 import { encodeHeaders } from "../../core/encoder.ts";
@@ -21,6 +22,47 @@ export async function startPbx(options: Partial<SimulatedPbxOptions> = {}): Prom
   const pbx = new SimulatedPbx({ listen: runtime.listen, callTiming: FAST_TIMING, authFailureDelayMs: 20, ...options });
   const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
   return { pbx, runtime, port };
+}
+
+/** What a test opened on simulators: closed after each test by {@link simulatorScope}. */
+export interface SimulatorScope {
+  /** The simulator of the current test, if one was started or adopted. */
+  readonly pbx: SimulatedPbx | undefined;
+  /** Starts a simulator (see {@link startPbx}) that is closed after the test. */
+  start(options?: Partial<SimulatedPbxOptions>): Promise<{ pbx: SimulatedPbx; runtime: Runtime; port: number }>;
+  /** Closes `pbx` after the test too, for one the test built itself. */
+  adopt(pbx: SimulatedPbx): SimulatedPbx;
+  /** Closes `client` after the test. */
+  track(client: RawClient): RawClient;
+}
+
+/** Registers an `afterEach` that closes the clients, then the simulator, the test opened. */
+export function simulatorScope(): SimulatorScope {
+  let pbx: SimulatedPbx | undefined;
+  const clients: RawClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+    await pbx?.close();
+    pbx = undefined;
+  });
+  return {
+    get pbx() {
+      return pbx;
+    },
+    async start(options = {}) {
+      const started = await startPbx(options);
+      pbx = started.pbx;
+      return started;
+    },
+    adopt(started) {
+      pbx = started;
+      return started;
+    },
+    track(client) {
+      clients.push(client);
+      return client;
+    },
+  };
 }
 
 const textEncoder = new TextEncoder();

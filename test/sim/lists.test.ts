@@ -2,29 +2,20 @@
  * Event lists and channel actions against coreshowchannels.raw, coreshowchannels-eventsoff.raw
  * and busy-stream.raw: CoreShowChannels, Status, Hangup of one channel and of a /regex/.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { AmiMessage } from "../../core/message.ts";
-import type { SimulatedPbx } from "../../core/sim/mod.ts";
-import { captureMessages, loggedIn, normalize, startPbx } from "./helpers.ts";
+import { captureMessages, loggedIn, normalize, simulatorScope, type startPbx } from "./helpers.ts";
 import type { RawClient } from "./helpers.ts";
 
-let pbx: SimulatedPbx | undefined;
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
-  await pbx?.close();
-  pbx = undefined;
-});
+const scope = simulatorScope();
 
 const capture = captureMessages("coreshowchannels.raw");
 const withId = (id: string) => (m: AmiMessage) => m.get("ActionID") === id;
 
 /** A logged-in client on a fresh simulator with two answered long calls (Local/101), like the capture. */
 async function twoLongCalls(): Promise<{ c: RawClient; port: number; runtime: Awaited<ReturnType<typeof startPbx>>["runtime"] }> {
-  const started = await startPbx();
-  pbx = started.pbx;
-  const c = await loggedIn(started.runtime, started.port);
-  clients.push(c);
+  const started = await scope.start();
+  const c = scope.track(await loggedIn(started.runtime, started.port));
   for (const id of ["originate-3", "originate-4"]) {
     await c.send({ Action: "Originate", ActionID: id, Channel: "Local/101@test", Application: "Wait", Data: "30", Async: "true" });
   }
@@ -35,10 +26,8 @@ async function twoLongCalls(): Promise<{ c: RawClient; port: number; runtime: Aw
 
 describe("CoreShowChannels", () => {
   test("empty: start response and Complete with ListItems 0, exactly as captured", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port);
-    clients.push(c);
+    const started = await scope.start();
+    const c = scope.track(await loggedIn(started.runtime, started.port));
     await c.send({ Action: "CoreShowChannels", ActionID: "coreshowchannels-2" });
     const start = await c.response("coreshowchannels-2");
     const complete = await c.event("CoreShowChannelsComplete");
@@ -55,13 +44,13 @@ describe("CoreShowChannels", () => {
     const realItems = capture.filter((m) => m.name === "CoreShowChannel");
     expect(items.map((m) => normalize(m, true)).sort()).toEqual(realItems.map((m) => normalize(m, true)).sort());
     expect(normalize(complete)).toBe(normalize(capture.find((m) => m.name === "CoreShowChannelsComplete" && m.get("ListItems") === "4")!));
-    expect(pbx!.channels.map((ch) => ch.name)).toEqual(items.map((m) => m.get("Channel")!));
+    expect(scope.pbx!.channels.map((ch) => ch.name)).toEqual(items.map((m) => m.get("Channel")!));
   });
 
   test("a session logged in with Events: off gets the list but no events (coreshowchannels-eventsoff.raw)", async () => {
     const { runtime, port } = await twoLongCalls();
     const quiet = await loggedIn(runtime, port, "hello", "world", { ActionID: "login-1", Events: "off" });
-    clients.push(quiet);
+    scope.track(quiet);
     await quiet.send({ Action: "CoreShowChannels", ActionID: "coreshowchannels-2" });
     await quiet.event("CoreShowChannelsComplete");
     const real = captureMessages("coreshowchannels-eventsoff.raw").slice(0, -1);
@@ -101,7 +90,7 @@ describe("Hangup", () => {
     const afterResponse = capture.slice(capture.findIndex(withId("hangup-7")) + 1);
     const real = afterResponse.filter((m) => m.headers.some(([, v]) => v.includes("-00000007;")));
     expect(sim.map((m) => normalize(m, true))).toEqual(real.map((m) => normalize(m, true)));
-    expect(pbx!.channels.map((ch) => ch.name)).toEqual(["Local/101@test-00000001;1", "Local/101@test-00000001;2"]);
+    expect(scope.pbx!.channels.map((ch) => ch.name)).toEqual(["Local/101@test-00000001;1", "Local/101@test-00000001;2"]);
   });
 
   test("of /regex/: a ChannelHungup list as in busy-stream.raw, then every matching call ends", async () => {
@@ -114,7 +103,7 @@ describe("Hangup", () => {
     const real = captureMessages("busy-stream.raw").filter(withId("busy-hangup-busy-long-05"));
     expect(normalize(list[0]!)).toBe(normalize(real[0]!));
     expect(list.slice(1, 3).map((m) => normalize(m, true))).toEqual([normalize(real[1]!, true), normalize(real[1]!, true)]);
-    await c.waitFor(() => pbx!.channels.length === 0);
+    await c.waitFor(() => scope.pbx!.channels.length === 0);
   });
 
   test("without Channel, or of an unknown one: errors", async () => {
@@ -126,15 +115,13 @@ describe("Hangup", () => {
   });
 
   test("ringing call hung up: Failure Reason 1 for the Originate", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port);
-    clients.push(c);
+    const started = await scope.start();
+    const c = scope.track(await loggedIn(started.runtime, started.port));
     await c.send({ Action: "Originate", ActionID: "r", Channel: "Local/ring@test", Application: "Wait", Async: "true" });
     const ringing = await c.event("Newstate", (m) => m.get("ChannelStateDesc") === "Ringing");
     await c.send({ Action: "Hangup", ActionID: "h", Channel: ringing.get("Channel")! });
     const response = await c.event("OriginateResponse");
     expect([response.get("Response"), response.get("Reason")]).toEqual(["Failure", "1"]);
-    expect(pbx.channels).toHaveLength(0);
+    expect(started.pbx.channels).toHaveLength(0);
   });
 });

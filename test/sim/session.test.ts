@@ -2,26 +2,19 @@
  * Session-level behaviour: bytes on the wire, MD5 challenge login (challenge.raw,
  * challenge-badkey.raw), refused logins, event masks, ActionID echo, input limits, auth timeout.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { md5Hex } from "../../core/md5.ts";
 import { SimulatedPbx } from "../../core/sim/mod.ts";
 import { testCerts } from "../support/certs.ts";
 import { currentRuntime } from "../support/runtime.ts";
-import { RawClient, captureMessages, loggedIn, normalize, startPbx } from "./helpers.ts";
+import { RawClient, captureMessages, loggedIn, normalize, simulatorScope, type startPbx } from "./helpers.ts";
 
-let pbx: SimulatedPbx | undefined;
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
-  await pbx?.close();
-  pbx = undefined;
-});
+const scope = simulatorScope();
 
 async function connect(options: Parameters<typeof startPbx>[0] = {}): Promise<RawClient> {
-  const started = await startPbx(options);
-  pbx = started.pbx;
+  const started = await scope.start(options);
   const c = await RawClient.connect(started.runtime, started.port);
-  clients.push(c);
+  scope.track(c);
   return c;
 }
 
@@ -38,10 +31,10 @@ describe("wire format", () => {
   test("implicit TLS: the same protocol, LocalAddress says TLS", async () => {
     const certs = await testCerts();
     const runtime = await currentRuntime();
-    pbx = new SimulatedPbx({ listen: runtime.listen });
+    const pbx = scope.adopt(new SimulatedPbx({ listen: runtime.listen }));
     const { port } = await pbx.start({ tls: { cert: certs.serverCert, key: certs.serverKey } });
     const c = await RawClient.connect(runtime, port, { ca: [certs.caCert] });
-    clients.push(c);
+    scope.track(c);
     await c.send({ Action: "Login", ActionID: "tls-login-1", Username: "hello", Secret: "world" });
     await c.response("tls-login-1");
     const auth = await c.event("SuccessfulAuth");
@@ -96,12 +89,10 @@ describe("login", () => {
   });
 
   test("other sessions with security read see the refused login", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const watcher = await loggedIn(started.runtime, started.port);
-    clients.push(watcher);
+    const started = await scope.start();
+    const watcher = scope.track(await loggedIn(started.runtime, started.port));
     const intruder = await RawClient.connect(started.runtime, started.port);
-    clients.push(intruder);
+    scope.track(intruder);
     await intruder.send({ Action: "Login", ActionID: "x", Username: "hello", Secret: "nope" });
     const event = await watcher.event("InvalidPassword");
     expect(event.get("AccountID")).toBe("hello");
@@ -109,13 +100,11 @@ describe("login", () => {
   });
 
   test("users are configurable", async () => {
-    const started = await startPbx({ users: [{ username: "bridge", secret: "s3cret", read: "call,cdr", write: "originate" }] });
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port, "bridge", "s3cret");
-    clients.push(c);
+    const started = await scope.start({ users: [{ username: "bridge", secret: "s3cret", read: "call,cdr", write: "originate" }] });
+    const c = scope.track(await loggedIn(started.runtime, started.port, "bridge", "s3cret"));
     expect(c.messages.some((m) => m.name === "FullyBooted")).toBe(false);
     const refused = await RawClient.connect(started.runtime, started.port);
-    clients.push(refused);
+    scope.track(refused);
     await refused.send({ Action: "Login", ActionID: "l", Username: "hello", Secret: "world" });
     expect((await refused.response("l")).get("Message")).toBe("Authentication failed");
   });
@@ -128,10 +117,8 @@ describe("login", () => {
 
 describe("actions", () => {
   test("action and header names are case-insensitive; the ActionID is echoed exactly", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port);
-    clients.push(c);
+    const started = await scope.start();
+    const c = scope.track(await loggedIn(started.runtime, started.port));
     const odd = "  spaced : colon/ü 😀 <id>";
     await c.send([["ACTION", "pInG"], ["actionid", odd]]);
     const response = await c.waitFor((m) => m.get("Ping") === "Pong");
@@ -140,17 +127,15 @@ describe("actions", () => {
   });
 
   test("Events action switches events off and on; Events: call receives only call-class events", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port);
-    clients.push(c);
+    const started = await scope.start();
+    const c = scope.track(await loggedIn(started.runtime, started.port));
     await c.send({ Action: "Events", ActionID: "e1", EventMask: "off" });
     expect(normalize(await c.response("e1"))).toBe("Response: Success\nActionID: e1\nEvents: Off");
-    pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Hidden" });
+    started.pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Hidden" });
     await c.send({ Action: "Events", ActionID: "e2", EventMask: "call" });
     expect(normalize(await c.response("e2"))).toBe("Response: Success\nActionID: e2\nEvents: On");
-    pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "StillHidden" });
-    pbx.emit({ Event: "Newstate", Privilege: "call,all" });
+    started.pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "StillHidden" });
+    started.pbx.emit({ Event: "Newstate", Privilege: "call,all" });
     await c.event("Newstate");
     expect(c.messages.some((m) => m.name === "UserEvent")).toBe(false);
     await c.send({ Action: "Events", ActionID: "e3" });
@@ -165,10 +150,8 @@ describe("actions", () => {
   });
 
   test("a line over 1024 bytes and more than 128 headers are refused like Asterisk does", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port);
-    clients.push(c);
+    const started = await scope.start();
+    const c = scope.track(await loggedIn(started.runtime, started.port));
     await c.sendRaw(`Action: Ping\r\nActionID: long\r\nX: ${"y".repeat(1100)}\r\n\r\n`);
     expect((await c.response("long")).get("Message")).toBe("Failed to parse message: line too long");
     const many = Array.from({ length: 130 }, (_, i) => `H${i}: v\r\n`).join("");
@@ -179,10 +162,8 @@ describe("actions", () => {
   });
 
   test("actions sent in one write are answered in order", async () => {
-    const started = await startPbx();
-    pbx = started.pbx;
-    const c = await loggedIn(started.runtime, started.port);
-    clients.push(c);
+    const started = await scope.start();
+    const c = scope.track(await loggedIn(started.runtime, started.port));
     const burst = Array.from({ length: 50 }, (_, i) => `Action: Ping\r\nActionID: p${i}\r\n\r\n`).join("");
     await c.sendRaw(burst);
     await c.response("p49");
