@@ -3,7 +3,7 @@
  * implements them once under `adapters/<runtime>/`.
  */
 
-/** A bidirectional byte stream, shaped like `Deno.Conn` and `cloudflare:sockets`. */
+/** A bidirectional byte stream, shaped like a Deno `Conn` or a `cloudflare:sockets` socket. */
 export interface Transport {
   /** Bytes from the peer. Honours backpressure: an unread stream pauses the socket. */
   readonly readable: ReadableStream<Uint8Array>;
