@@ -72,11 +72,40 @@ export type Listen = (
   onConnection: (transport: Transport) => void,
 ) => Promise<Listener>;
 
+/** A WebSocket the HTTP server accepted. The bridge only sends text frames. */
+export interface ServerWebSocket {
+  /** Queues a text frame; never throws on a closed socket (the frame is dropped). */
+  send(data: string): void;
+  /** Starts the closing handshake; idempotent. */
+  close(code?: number, reason?: string): void;
+  /** Bytes queued by `send` and not yet handed to the OS: how far behind this peer is. */
+  readonly bufferedAmount: number;
+}
+
+/** Callbacks for one accepted WebSocket. Each runs at most once per frame, in order. */
+export interface WebSocketHandlers {
+  open?(socket: ServerWebSocket): void;
+  message?(socket: ServerWebSocket, data: string | Uint8Array): void;
+  /** Called once, whoever closed, including when the connection just dropped. */
+  close?(socket: ServerWebSocket, code: number, reason: string): void;
+}
+
+/** What the server knows about one request beyond the Web `Request`. */
+export interface RequestInfo {
+  /**
+   * Present when the request asks for a WebSocket: accepts it and returns the response `fetch`
+   * must return. Call it at most once, synchronously or after awaiting, before `fetch` returns.
+   */
+  upgradeWebSocket?: (handlers: WebSocketHandlers) => Response;
+  /** The peer's IP address, when the runtime tells it. */
+  remoteAddress?: string;
+}
+
 /** Options for {@link Serve}. */
 export interface ServeOptions {
   hostname: string;
   port: number;
-  fetch: (request: Request) => Response | Promise<Response>;
+  fetch: (request: Request, info: RequestInfo) => Response | Promise<Response>;
   signal?: AbortSignal;
 }
 
@@ -84,8 +113,11 @@ export interface ServeOptions {
 export interface HttpServer {
   readonly hostname: string;
   readonly port: number;
-  /** Stops accepting; resolves when in-flight requests are done. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish, and resolves once every connection is gone.
+   * After `graceMs` (default 5000) it cuts whatever is still open: streams, WebSockets, keep-alives.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Serves HTTP with a Web-standard `fetch` handler. */

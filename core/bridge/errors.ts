@@ -1,0 +1,21 @@
+/** Stable codes for the bridge's own failures (plugins, registry, routing). */
+export type BridgeErrorCode =
+  | "PLUGIN_DUPLICATE"
+  | "PLUGIN_MISSING_DEPENDENCY"
+  | "PLUGIN_CYCLE"
+  | "PLUGIN_INVALID_OPTIONS"
+  | "PLUGIN_SETUP_FAILED"
+  | "UPSTREAM_DUPLICATE"
+  | "UPSTREAM_UNKNOWN"
+  | "TLS_PIN_MISMATCH";
+
+/** An error of the bridge layer: a stable `code` and a message that says what was expected and what came. */
+export class BridgeError extends Error {
+  override name = "BridgeError";
+  readonly code: BridgeErrorCode;
+
+  constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

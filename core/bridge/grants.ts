@@ -1,0 +1,84 @@
+/**
+ * AMI-style permissions for API tokens: which event classes a token may read, which actions it
+ * may send, and the explicit grants that the dangerous actions need.
+ */
+import type { BusEntry } from "./entry.ts";
+
+/** Grants no token has unless they are named: shell access through Asterisk. */
+export type DangerousGrant = "command" | "system";
+
+/** What one token may do. */
+export interface TokenPolicy {
+  /** Name for logs and metrics (never the token itself). */
+  name: string;
+  /** Event classes it may read (`call`, `agent` …) or `*` for all, including events with no class. */
+  read: readonly string[];
+  /** Action names (case-insensitive; a trailing `*` matches a prefix) it may send; deny wins. */
+  actions: { allow: readonly string[]; deny: readonly string[] };
+  grants: readonly DangerousGrant[];
+  /** Upstream names it may use, or `*`. */
+  servers: readonly string[];
+}
+
+/** A policy that may do everything but the dangerous actions: what `auth: open` gives everyone. */
+export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: [], servers: ["*"] };
+
+function matches(patterns: readonly string[], value: string): boolean {
+  const lower = value.toLowerCase();
+  return patterns.some((pattern) => {
+    const p = pattern.toLowerCase();
+    return p === "*" || p === lower || (p.endsWith("*") && lower.startsWith(p.slice(0, -1)));
+  });
+}
+
+/** Whether the policy may use the upstream. */
+export function maySeeServer(policy: TokenPolicy, server: string): boolean {
+  return policy.servers.includes("*") || policy.servers.includes(server);
+}
+
+/** Whether the policy may read the entry: like Asterisk, every class of the event must be granted. */
+export function mayRead(policy: TokenPolicy, entry: BusEntry): boolean {
+  if (!maySeeServer(policy, entry.server)) return false;
+  if (entry.type !== "event" || policy.read.includes("*")) return true;
+  const classes = entry.classes();
+  return classes.length > 0 && classes.every((c) => policy.read.includes(c));
+}
+
+const SHELL_FUNCTION = /\b(?:SHELL|EVAL)\s*\(/i;
+
+function anyValue(headers: Readonly<Record<string, string | readonly string[]>>, names: readonly string[], test: (value: string) => boolean): boolean {
+  for (const [key, value] of Object.entries(headers)) {
+    if (!names.includes(key.toLowerCase())) continue;
+    if (typeof value === "string" ? test(value) : value.some(test)) return true;
+  }
+  return false;
+}
+
+/**
+ * The dangerous grant an action needs, if any. Mirrors the checks Asterisk makes before it lets a
+ * manager run a shell: `Command`; an Originate of System, TrySystem or any Exec; and a SHELL() or
+ * EVAL() function anywhere in Originate data, variables or a Getvar/Setvar.
+ */
+export function dangerousGrantFor(action: string, headers: Readonly<Record<string, string | readonly string[]>>): DangerousGrant | undefined {
+  const name = action.toLowerCase();
+  if (name === "command") return "command";
+  if (name === "originate") {
+    if (anyValue(headers, ["application"], (app) => /system|exec/i.test(app))) return "system";
+    if (anyValue(headers, ["data", "application", "variable"], (v) => SHELL_FUNCTION.test(v))) return "system";
+  }
+  if ((name === "getvar" || name === "setvar") && anyValue(headers, ["variable", "value"], (v) => SHELL_FUNCTION.test(v))) return "system";
+  return undefined;
+}
+
+/** Why the policy may not send the action, or undefined when it may. */
+export function actionRefusal(policy: TokenPolicy, action: string, headers: Readonly<Record<string, string | readonly string[]>>): string | undefined {
+  if (matches(policy.actions.deny, action)) return `token ${JSON.stringify(policy.name)} is denied the action ${action}`;
+  if (!matches(policy.actions.allow, action)) return `token ${JSON.stringify(policy.name)} is not allowed the action ${action} (allowed: ${policy.actions.allow.join(", ") || "none"})`;
+  const grant = dangerousGrantFor(action, headers);
+  if (grant && !policy.grants.includes(grant)) {
+    return grant === "command"
+      ? `the action Command runs CLI commands and needs the "command" grant, which token ${JSON.stringify(policy.name)} does not have`
+      : `this ${action} can run shell commands (System, Exec, SHELL() or EVAL()) and needs the "system" grant, which token ${JSON.stringify(policy.name)} does not have`;
+  }
+  return undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * RFC 9457 problem details: every error the HTTP API answers is `application/problem+json` with
+ * a status, a short title and a detail that names the field or cause.
+ */
+
+/** Extra members a problem may carry (`field`, `expected`, `received`, `retryAfter` …). */
+export type ProblemExtras = Record<string, unknown>;
+
+/** Thrown by handlers and middleware; the bridge's error handler turns it into a problem response. */
+export class HttpProblem extends Error {
+  override name = "HttpProblem";
+  readonly status: number;
+  readonly title: string;
+  readonly extras: ProblemExtras;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, detail: string, options: { title?: string; extras?: ProblemExtras; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(detail, { cause: options.cause });
+    this.status = status;
+    this.title = options.title ?? STATUS_TITLES[status] ?? "Error";
+    this.extras = options.extras ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/** Builds the problem response for a status and detail. */
+export function problemResponse(status: number, detail: string, options: { title?: string; extras?: ProblemExtras; headers?: Record<string, string>; instance?: string } = {}): Response {
+  const body = { type: "about:blank", title: options.title ?? STATUS_TITLES[status] ?? "Error", status, detail, ...(options.instance ? { instance: options.instance } : {}), ...options.extras };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...options.headers },
+  });
+}
+
+/** The response for a thrown {@link HttpProblem}. */
+export function responseForProblem(problem: HttpProblem, instance?: string): Response {
+  return problemResponse(problem.status, problem.message, { title: problem.title, extras: problem.extras, headers: problem.headers, ...(instance ? { instance } : {}) });
+}

@@ -1,0 +1,83 @@
+/**
+ * A real bridge for HTTP-level tests: simulated PBXs on loopback as upstreams, the bridge's HTTP
+ * server on a free port, and one `close()` that stops everything in the right order.
+ */
+import { type Bridge, type BridgeOptions, createBridge, createLogger } from "../../core/bridge/mod.ts";
+import type { HttpServer, Runtime } from "../../core/ports.ts";
+import { SimulatedPbx, type SimulatedPbxOptions } from "../../core/sim/mod.ts";
+import { currentRuntime } from "./runtime.ts";
+
+/** Fast call timing for tests: a short call lives about 30 ms. */
+export const FAST_CALLS = { setupMs: 1, answerMs: 5, talkMs: 20, longCallMs: 10_000 };
+
+/** Options for {@link startTestBridge}. */
+export interface TestBridgeOptions extends Partial<Omit<BridgeOptions, "runtime" | "upstreams">> {
+  /** Upstream names; one simulated PBX is started for each. Default `["pbx1"]`. */
+  servers?: string[];
+  /** Options for every simulated PBX. */
+  pbx?: Partial<SimulatedPbxOptions>;
+  /** Wait until every upstream is ready. Default true. */
+  waitReady?: boolean;
+  /** Upstream URL user:secret. Default `hello:world` (all rights in the captures' config). */
+  credentials?: string;
+}
+
+/** What {@link startTestBridge} started. */
+export interface TestBridge {
+  runtime: Runtime;
+  bridge: Bridge;
+  server: HttpServer;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  /** Simulated PBXs by upstream name. */
+  pbxs: Map<string, SimulatedPbx>;
+  /** Log lines the bridge wrote (for asserting that no secret leaks). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Starts simulated PBXs, a bridge over them and its HTTP server; see {@link TestBridge}. */
+export async function startTestBridge(options: TestBridgeOptions = {}): Promise<TestBridge> {
+  const runtime = await currentRuntime();
+  const names = options.servers ?? ["pbx1"];
+  const pbxs = new Map<string, SimulatedPbx>();
+  const logs: string[] = [];
+  const upstreams = [];
+  for (const name of names) {
+    const pbx = new SimulatedPbx({ listen: runtime.listen, callTiming: FAST_CALLS, authFailureDelayMs: 20, ...options.pbx });
+    const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
+    pbxs.set(name, pbx);
+    upstreams.push({ name, url: `ami://${options.credentials ?? "hello:world"}@127.0.0.1:${port}`, client: { reconnect: () => 50, keepalive: false as const } });
+  }
+  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, ...bridgeOptions } = options;
+  const bridge = await createBridge({
+    runtime,
+    upstreams,
+    logger: createLogger((line) => logs.push(line), { level: "debug" }),
+    ...bridgeOptions,
+  });
+  await bridge.start();
+  const server = await bridge.listen({ hostname: "127.0.0.1", port: 0 });
+  if (waitReady) await waitUntil(() => bridge.upstreams.list().every((u) => u.client.state === "ready"), 5000);
+  return {
+    runtime,
+    bridge,
+    server,
+    baseUrl: `http://127.0.0.1:${server.port}`,
+    pbxs,
+    logs,
+    async close() {
+      await bridge.close({ graceMs: 500 });
+      await Promise.all([...pbxs.values()].map((pbx) => pbx.close()));
+    },
+  };
+}
+
+/** Polls `condition` every 5 ms until it holds; rejects after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`expected a condition to hold within ${timeoutMs} ms: ${condition.toString().slice(0, 120)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
