@@ -14,7 +14,7 @@ import { BridgeError } from "./errors.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { OpenApiRegistry } from "./openapi-registry.ts";
-import { type BridgeEnv, type HttpSettings, type Plugin, type PluginContext, type PluginHooks, type PluginUse, toPluginUse } from "./plugin.ts";
+import { type BridgeEnv, type HttpSettings, type Plugin, type PluginContext, type PluginHooks, type PluginUse } from "./plugin.ts";
 import { HttpProblem, problemResponse, responseForProblem } from "./problem.ts";
 import { resolvePlugins } from "./registry.ts";
 import { Upstream, type UpstreamSpec, Upstreams } from "./upstream.ts";
@@ -78,7 +78,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const openapi = new OpenApiRegistry();
   const http: HttpSettings = { maxBodyBytes: options.http?.maxBodyBytes ?? 65_536 };
   const controller = new AbortController();
-  const resolved = resolvePlugins((options.plugins ?? []).map(toPluginUse), options.pluginOptions);
+  const resolved = resolvePlugins(options.plugins ?? [], options.pluginOptions);
 
   const app = new Hono<BridgeEnv>();
   app.onError((error, c) => {
@@ -137,6 +137,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       wrapConnector: (wrapper) => {
         for (const upstream of upstreams.list()) upstream.wrapConnector(wrapper);
       },
+      bridgeStatus: () => ({ plugins: bridge.pluginHealth() }),
     };
     try {
       const result = (await definition.setup(context, pluginOptions)) ?? {};

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { BridgeError } from "./errors.ts";
-import type { PluginDefinition, PluginUse } from "./plugin.ts";
+import { type Plugin, type PluginDefinition, type PluginUse, toPluginUse } from "./plugin.ts";
 
 /** A plugin ready for setup: its definition and validated options. */
 export interface ResolvedPlugin {
@@ -28,7 +28,8 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[], root: st
 }
 
 /** Validates options and orders plugins by their dependencies; see the module comment. */
-export function resolvePlugins(uses: readonly PluginUse[], configured: Readonly<Record<string, unknown>> = {}): ResolvedPlugin[] {
+export function resolvePlugins(plugins: readonly (Plugin<v.GenericSchema> | PluginUse)[], configured: Readonly<Record<string, unknown>> = {}): ResolvedPlugin[] {
+  const uses = plugins.map(toPluginUse);
   const byName = new Map<string, PluginUse>();
   for (const use of uses) {
     const name = use.plugin.name;
