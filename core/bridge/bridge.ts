@@ -5,7 +5,6 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type * as v from "valibot";
 import { AmiError } from "../errors.ts";
 import type { HttpServer, RequestInfo, Runtime } from "../ports.ts";
 import { Authenticator, type AuthOptions } from "./auth.ts";
@@ -14,7 +13,7 @@ import { BridgeError } from "./errors.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { OpenApiRegistry } from "./openapi-registry.ts";
-import { type BridgeEnv, type HttpSettings, type Plugin, type PluginContext, type PluginHooks, type PluginUse } from "./plugin.ts";
+import { type BridgeEnv, type AnyPlugin, type HttpSettings, type PluginContext, type PluginHooks, type PluginUse } from "./plugin.ts";
 import { HttpProblem, problemResponse, responseForProblem } from "./problem.ts";
 import { resolvePlugins } from "./registry.ts";
 import { Upstream, type UpstreamSpec, Upstreams } from "./upstream.ts";
@@ -23,7 +22,7 @@ import { Upstream, type UpstreamSpec, Upstreams } from "./upstream.ts";
 export interface BridgeOptions {
   runtime: Runtime;
   upstreams: readonly UpstreamSpec[];
-  plugins?: readonly (Plugin<v.GenericSchema> | PluginUse)[];
+  plugins?: readonly (AnyPlugin | PluginUse)[];
   /** Options by plugin name (the config file's `plugins` section); options passed with a plugin win. */
   pluginOptions?: Readonly<Record<string, unknown>>;
   /** Default: tokens, with none configured, so every `/v1` request is refused until one is. */

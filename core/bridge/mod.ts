@@ -1,6 +1,6 @@
 /** The bridge: plugins, event bus, upstreams, HTTP problems, auth and metrics. */
 export { createBridge, type Bridge, type BridgeOptions, type PluginStatus } from "./bridge.ts";
-export { definePlugin, type BridgeEnv, type HttpSettings, type Plugin, type PluginContext, type PluginDefinition, type PluginHooks, type PluginUse } from "./plugin.ts";
+export { definePlugin, type AnyPlugin, type BridgeEnv, type HttpSettings, type Plugin, type PluginContext, type PluginDefinition, type PluginHooks, type PluginUse } from "./plugin.ts";
 export { EventBus, TooManySubscribersError, type EventBusOptions, type SubscriberKindStats } from "./bus.ts";
 export type { BusEntry, EntryType } from "./entry.ts";
 export { Subscription, type CloseReason, type OverflowPolicy, type SubscriptionOptions } from "./subscription.ts";

@@ -26,6 +26,12 @@ export interface HttpSettings {
   maxBodyBytes: number;
 }
 
+/** What the bridge reports about itself to status plugins (`/healthz`). */
+export interface BridgeStatus {
+  /** Every plugin's state (`running`, `failed`, `skipped`), error and own health fields. */
+  plugins: Record<string, unknown>[];
+}
+
 /** What a plugin's `setup` receives. */
 export interface PluginContext {
   /** The plugin's own name. */
@@ -48,6 +54,8 @@ export interface PluginContext {
   use<T = unknown>(plugin: string): T;
   /** Wraps the connector of every upstream (TLS policy, proxies …). */
   wrapConnector(wrapper: ConnectorWrapper): void;
+  /** The bridge's status as of now; call it from handlers, not during setup (later plugins are not set up yet). */
+  bridgeStatus(): BridgeStatus;
 }
 
 /** What `setup` may return. */
@@ -92,7 +100,12 @@ export function definePlugin<TSchema extends v.GenericSchema = v.GenericSchema>(
   return Object.assign(plugin, { definition });
 }
 
+/** Any defined plugin, whatever its options' type: what plugin lists hold. */
+export interface AnyPlugin {
+  readonly definition: PluginDefinition<v.GenericSchema>;
+}
+
 /** Normalises what `createBridge` accepts in `plugins`. */
-export function toPluginUse(entry: Plugin<v.GenericSchema> | PluginUse): PluginUse {
-  return typeof entry === "function" ? { plugin: entry.definition, options: undefined } : entry;
+export function toPluginUse(entry: AnyPlugin | PluginUse): PluginUse {
+  return "definition" in entry ? { plugin: entry.definition, options: undefined } : entry;
 }

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { BridgeError } from "./errors.ts";
-import { type Plugin, type PluginDefinition, type PluginUse, toPluginUse } from "./plugin.ts";
+import { type AnyPlugin, type PluginDefinition, type PluginUse, toPluginUse } from "./plugin.ts";
 
 /** A plugin ready for setup: its definition and validated options. */
 export interface ResolvedPlugin {
@@ -28,7 +28,7 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[], root: st
 }
 
 /** Validates options and orders plugins by their dependencies; see the module comment. */
-export function resolvePlugins(plugins: readonly (Plugin<v.GenericSchema> | PluginUse)[], configured: Readonly<Record<string, unknown>> = {}): ResolvedPlugin[] {
+export function resolvePlugins(plugins: readonly (AnyPlugin | PluginUse)[], configured: Readonly<Record<string, unknown>> = {}): ResolvedPlugin[] {
   const uses = plugins.map(toPluginUse);
   const byName = new Map<string, PluginUse>();
   for (const use of uses) {
