@@ -1,81 +1,143 @@
 /**
- * `amibridge serve`: connects to AMI_URL, or, when none is configured, to a built-in simulated
- * PBX with demo calls, and serves a small HTTP status API. The full bridge (plugins, API,
- * streams) grows from here.
+ * `amibridge serve`: loads the configuration (file and environment), starts the bridge with the
+ * built-in plugins, and stops it gracefully on SIGTERM/SIGINT. With no upstream configured it
+ * runs against a built-in simulated PBX with demo calls, so the first command always shows
+ * something.
  */
-import { Hono } from "hono";
-import type { AmiClient } from "../client/client.ts";
-import { redactUrl } from "../client/url.ts";
+import { createBridge } from "../bridge/bridge.ts";
+import { createLogger, type Logger } from "../bridge/logger.ts";
+import type { AnyPlugin } from "../bridge/plugin.ts";
+import type { UpstreamSpec } from "../bridge/upstream.ts";
+import { ConfigError } from "../config/error.ts";
+import { loadConfig } from "../config/load.ts";
+import type { BridgeConfig } from "../config/types.ts";
 import type { Runtime } from "../ports.ts";
 import { SimulatedPbx } from "../sim/mod.ts";
 import { EXIT, type CliIo } from "./ami-command.ts";
 import { splitOptions } from "./args.ts";
-import { clientFromUrl } from "./connect-url.ts";
+
+/** Exit code for a configuration that does not validate (sysexits' EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/** Usage of `amibridge serve`. */
+export const SERVE_USAGE = `usage: amibridge serve [--config amibridge.json] [--port 8080] [--host 127.0.0.1]
+  With no upstream in the config and no AMI_URL, runs against a built-in simulated PBX (demo).
+  Environment: AMI_URL, AMI_NAME, AMIBRIDGE_CONFIG, AMIBRIDGE_PORT/PORT, AMIBRIDGE_HOST/HOST,
+  AMIBRIDGE_TOKEN, AMIBRIDGE_AUTH=open`;
+
+/** The plugins `serve` loads; injected so `main.ts` (and tests) choose them explicitly. */
+export type PluginList = readonly AnyPlugin[];
+
+function toSpec(upstream: BridgeConfig["upstreams"][number]): UpstreamSpec {
+  const spec: UpstreamSpec = { name: upstream.name, url: upstream.url };
+  if (upstream.events !== undefined) spec.events = upstream.events;
+  if (upstream.actionTimeoutMs !== undefined) spec.actionTimeoutMs = upstream.actionTimeoutMs;
+  if (upstream.connectTimeoutMs !== undefined) spec.connectTimeoutMs = upstream.connectTimeoutMs;
+  if (upstream.tls) spec.tls = upstream.tls;
+  return spec;
+}
+
+/** Starts the demo simulator and the demo calls; returns what to stop. */
+async function startDemo(runtime: Runtime, logger: Logger): Promise<{ pbx: SimulatedPbx; url: string }> {
+  const pbx = new SimulatedPbx({ listen: runtime.listen });
+  const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
+  logger.info(`no upstream configured (no --config upstreams, no AMI_URL): using the built-in simulated PBX on 127.0.0.1:${port} with a demo call every 5 s`);
+  return { pbx, url: `ami://hello:world@127.0.0.1:${port}` };
+}
 
 /** Runs the bridge until the signal aborts; resolves with the exit code. */
-export async function serveCommand(runtime: Runtime, args: readonly string[], io: CliIo): Promise<number> {
-  const { options } = splitOptions(args, new Set(["port", "host"]));
-  const port = Number(options.get("port") ?? runtime.env("PORT") ?? 8080);
-  const hostname = String(options.get("host") ?? runtime.env("HOST") ?? "127.0.0.1");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`amibridge: expected --port to be an integer 0-65535, got ${JSON.stringify(options.get("port") ?? runtime.env("PORT"))}`);
-    return EXIT.usage;
+export async function serveCommand(runtime: Runtime, args: readonly string[], io: CliIo, plugins: PluginList = []): Promise<number> {
+  const { options, positional } = splitOptions(args, new Set(["port", "host", "config"]));
+  if (options.has("help") || positional.length > 0) {
+    (options.has("help") ? io.out : io.err)(SERVE_USAGE);
+    return options.has("help") ? EXIT.ok : EXIT.usage;
+  }
+  const logger = createLogger(io.err, { level: runtime.env("AMIBRIDGE_LOG_LEVEL") === "debug" ? "debug" : "info" });
+  const path = (options.get("config") as string | undefined) ?? runtime.env("AMIBRIDGE_CONFIG");
+  const overrides: Record<string, string | undefined> = {};
+  if (options.has("port")) overrides["AMIBRIDGE_PORT"] = String(options.get("port"));
+  if (options.has("host")) overrides["AMIBRIDGE_HOST"] = String(options.get("host"));
+  let config: BridgeConfig;
+  try {
+    // Command-line flags win over the environment, which wins over the file.
+    config = await loadConfig({ path, readText: runtime.files?.readText, env: (name) => overrides[name] ?? runtime.env(name) });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`amibridge: the configuration is not valid:\n${error.message}`);
+      return EXIT_CONFIG;
+    }
+    throw error;
   }
   if (!runtime.serve) {
     io.err(`amibridge: the ${runtime.name} adapter cannot serve HTTP`);
     return EXIT.usage;
   }
-  let url = runtime.env("AMI_URL");
-  let pbx: SimulatedPbx | undefined;
-  let demo: ReturnType<typeof setInterval> | undefined;
-  if (!url) {
-    pbx = new SimulatedPbx({ listen: runtime.listen });
-    const { port: pbxPort } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
-    url = `ami://hello:world@127.0.0.1:${pbxPort}`;
-    io.err(`amibridge: no AMI_URL set; using the built-in simulated PBX on 127.0.0.1:${pbxPort} (demo calls every 5 s)`);
+
+  let demo: { pbx: SimulatedPbx; url: string } | undefined;
+  let upstreams = config.upstreams.map(toSpec);
+  let authMode = config.http.auth;
+  if (upstreams.length === 0) {
+    demo = await startDemo(runtime, logger);
+    upstreams = [{ name: "demo", url: demo.url }];
+    if (config.tokens.length === 0 && authMode !== "open") {
+      // Nothing real to protect: the demo opens the API on its own, and says so.
+      authMode = "open";
+      logger.warn("auth: open, because this is the demo with the simulated PBX; with a real upstream the API requires tokens");
+    }
+  } else if (authMode === "open") {
+    logger.warn("auth: open (http.auth or AMIBRIDGE_AUTH): anyone who reaches this port may read events and send actions; Command and System still need a token with a grant");
+  } else if (config.tokens.length === 0) {
+    logger.warn("no API tokens configured: every /v1 request will be refused (401); add tokens to the config or set AMIBRIDGE_TOKEN");
   }
-  let client: AmiClient;
+
+  let bridge;
   try {
-    client = await clientFromUrl(runtime, url, {}, io.err);
+    bridge = await createBridge({
+      runtime,
+      upstreams,
+      plugins,
+      pluginOptions: { ...config.plugins, events: { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) } },
+      auth: { mode: authMode, tokens: config.tokens },
+      http: { maxBodyBytes: config.http.maxBodyBytes },
+      events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
+      logger,
+    });
   } catch (error) {
     io.err(`amibridge: ${(error as Error).message}`);
-    await pbx?.close();
+    await demo?.pbx.close();
+    return EXIT_CONFIG;
+  }
+  for (const status of bridge.plugins) if (status.state !== "running") logger.error(`plugin ${status.name} is ${status.state}: ${status.error}`);
+  await bridge.start();
+  let server;
+  try {
+    server = await bridge.listen({ hostname: config.http.hostname, port: config.http.port });
+  } catch (error) {
+    io.err(`amibridge: could not listen on ${config.http.hostname}:${config.http.port}: ${(error as Error).message}`);
+    await bridge.close({ graceMs: 0 });
+    await demo?.pbx.close();
     return EXIT.usage;
   }
-  const counts = new Map<string, number>();
-  client.on("event", (event) => counts.set(event.name, (counts.get(event.name) ?? 0) + 1));
-  client.on("state", ({ state, cause }) => io.err(`amibridge: upstream ${redactUrl(url!)} ${state}${cause ? ` (${cause.code}: ${cause.message})` : ""}`));
-  client.on("gap", (gap) => io.err(`amibridge: reconnected; events after seq ${gap.lastSeq} were missed`));
-  const app = new Hono();
-  app.get("/healthz", (c) => {
-    const ready = client.state === "ready";
-    return c.json({ status: ready ? "ok" : "degraded", upstream: { url: redactUrl(url!), state: client.state, banner: client.banner, stats: client.stats } }, ready ? 200 : 503);
-  });
-  app.get("/", (c) => c.json({ name: "amibridge", upstream: client.state, events: Object.fromEntries(counts) }));
-  const server = await runtime.serve({ hostname, port, fetch: app.fetch });
-  io.err(`amibridge: listening on http://${hostname}:${server.port} (GET /healthz)`);
-  void client.connect().catch((error: Error) => io.err(`amibridge: upstream stopped: ${error.message}`));
-  if (pbx) {
+  logger.info(`listening on http://${config.http.hostname}:${server.port} (console at /, API under /v1, GET /healthz, GET /metrics)`);
+
+  let demoTimer: ReturnType<typeof setInterval> | undefined;
+  if (demo) {
     let n = 0;
-    demo = setInterval(() => {
+    const client = bridge.upstreams.list()[0]!.client;
+    demoTimer = setInterval(() => {
       if (client.state !== "ready") return;
       const exten = ["100", "100", "busy", "noanswer"][n++ % 4];
       client.send({ Action: "Originate", Channel: `Local/${exten}@default`, Application: "Wait", Data: "1", Async: "true" }).catch(() => {});
     }, 5000);
   }
-  const report = setInterval(() => {
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    io.err(`amibridge: ${total} events so far; upstream ${client.state}`);
-  }, 30_000);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve();
     io.signal?.addEventListener("abort", () => resolve(), { once: true });
   });
-  io.err("amibridge: shutting down");
-  clearInterval(report);
-  if (demo) clearInterval(demo);
-  await server.close();
-  await client.close();
-  await pbx?.close();
+  logger.info(`shutting down: no new connections; in-flight requests get ${config.http.shutdownGraceMs} ms`);
+  if (demoTimer) clearInterval(demoTimer);
+  await bridge.close({ graceMs: config.http.shutdownGraceMs });
+  await demo?.pbx.close();
+  logger.info("stopped; upstreams logged off");
   return EXIT.ok;
 }

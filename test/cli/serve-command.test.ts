@@ -1,0 +1,133 @@
+/** `amibridge serve` in-process: config file and env overrides, tokens, demo mode, config errors, graceful stop. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../core/cli/main.ts";
+import type { Runtime } from "../../core/ports.ts";
+import { SimulatedPbx } from "../../core/sim/mod.ts";
+import { builtinPlugins } from "../../plugins/mod.ts";
+import { waitUntil } from "../support/bridge.ts";
+import { currentRuntime } from "../support/runtime.ts";
+
+const TOKEN = "tok-serve-test-7f3a9c1e5b";
+const AMI_SECRET = "w0rld-is-secret";
+let runtime: Runtime;
+let pbx: SimulatedPbx;
+let pbxPort: number;
+const dir = mkdtempSync(join(tmpdir(), "amibridge-serve-"));
+
+beforeAll(async () => {
+  runtime = await currentRuntime();
+  pbx = new SimulatedPbx({ listen: runtime.listen, users: [{ username: "bridge", secret: AMI_SECRET, read: "all", write: "all" }] });
+  pbxPort = (await pbx.start({ hostname: "127.0.0.1", port: 0 })).port;
+});
+afterAll(() => pbx.close());
+
+/** Starts `serve` in-process with a given environment; resolves once it listens. */
+async function serve(args: string[], env: Record<string, string> = {}) {
+  const err: string[] = [];
+  const out: string[] = [];
+  const controller = new AbortController();
+  const isolated: Runtime = { ...runtime, env: (name) => env[name] };
+  const exit = runCli(isolated, ["serve", "--port", "0", ...args], { out: (l) => out.push(l), err: (l) => err.push(l), signal: controller.signal }, { plugins: builtinPlugins });
+  let port = 0;
+  let code: number | undefined;
+  void exit.then((c) => (code = c));
+  await waitUntil(() => code !== undefined || err.some((line) => /listening on http:\/\/[^:]+:(\d+)/.test(line)), 10_000);
+  if (code === undefined) port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(err.find((l) => l.includes("listening on"))!)![1]);
+  return {
+    err,
+    out,
+    port,
+    exit,
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      controller.abort();
+      return await exit;
+    },
+  };
+}
+
+function writeConfig(config: unknown): string {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+describe("amibridge serve", () => {
+  test("--config: upstream and token from the file; /v1 needs the token; stops with exit 0 and logs no secret", async () => {
+    const path = writeConfig({
+      upstreams: [{ name: "pbx1", url: `ami://bridge:${AMI_SECRET}@127.0.0.1:${pbxPort}` }],
+      tokens: [{ name: "crm", token: TOKEN, read: ["*"], actions: { allow: ["Ping"] } }],
+    });
+    const run = await serve(["--config", path]);
+    await waitUntil(() => run.err.some((l) => l.includes("ready")), 5000);
+    expect((await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(401);
+    const ping = await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` } });
+    expect(ping.status).toBe(200);
+    expect((await ping.json()).response.Ping).toBe("Pong");
+    const health = await (await fetch(`${run.base}/healthz`)).json();
+    expect(health.upstreams[0]).toMatchObject({ name: "pbx1", state: "ready" });
+    expect(await run.stop()).toBe(0);
+    const log = run.err.join("\n");
+    expect(log).toContain("shutting down");
+    expect(log).not.toContain(AMI_SECRET);
+    expect(log).not.toContain(TOKEN);
+    expect(JSON.stringify(health)).not.toContain(AMI_SECRET);
+  }, 15_000);
+
+  test("AMI_URL and AMIBRIDGE_TOKEN from the environment, without a file", async () => {
+    const run = await serve([], { AMI_URL: `ami://bridge:${AMI_SECRET}@127.0.0.1:${pbxPort}`, AMIBRIDGE_TOKEN: TOKEN });
+    await waitUntil(() => run.err.some((l) => l.includes("ready")), 5000);
+    const ping = await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` } });
+    expect(ping.status).toBe(200);
+    expect((await ping.json()).server).toBe("default");
+    expect(await run.stop()).toBe(0);
+  }, 15_000);
+
+  test("a real upstream without tokens starts, warns, and refuses every /v1 request", async () => {
+    const run = await serve([], { AMI_URL: `ami://bridge:${AMI_SECRET}@127.0.0.1:${pbxPort}` });
+    expect(run.err.join("\n")).toContain("no API tokens configured");
+    expect((await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(401);
+    expect(await run.stop()).toBe(0);
+  }, 15_000);
+
+  test("no upstream: the demo simulator, the API open and said to be open, the console at /", async () => {
+    const run = await serve([]);
+    expect(run.err.join("\n")).toContain("auth: open, because this is the demo");
+    await waitUntil(() => run.err.some((l) => l.includes("ready")), 5000);
+    const ping = await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    expect(ping.status).toBe(200);
+    const page = await fetch(`${run.base}/`);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain("amibridge");
+    // Even the open demo refuses Command without a grant.
+    const command = await fetch(`${run.base}/v1/actions/Command`, { method: "POST", body: JSON.stringify({ Command: "core show uptime" }), headers: { "content-type": "application/json" } });
+    expect(command.status).toBe(403);
+    expect(await run.stop()).toBe(0);
+  }, 15_000);
+
+  test("a wrong field stops start-up with exit 78, naming the path, what was expected and what came", async () => {
+    const path = writeConfig({ http: { prot: 8080 }, upstreams: [{ name: "pbx1", url: "http://nope" }] });
+    const run = await serve(["--config", path]);
+    expect(await run.exit).toBe(78);
+    const log = run.err.join("\n");
+    expect(log).toContain("http.prot");
+    expect(log).toContain("upstreams[0].url");
+    expect(log).toContain("expected an ami:// or amis:// URL");
+  });
+
+  test("an env override that does not validate names the variable, and hides the secret", async () => {
+    const run = await serve([], { AMI_URL: `http://bridge:${AMI_SECRET}@127.0.0.1:5038` });
+    expect(await run.exit).toBe(78);
+    expect(run.err.join("\n")).toContain("AMI_URL");
+    expect(run.err.join("\n")).not.toContain(AMI_SECRET);
+  });
+
+  test("a missing config file is a clear error", async () => {
+    const run = await serve(["--config", join(dir, "missing.json")]);
+    expect(await run.exit).toBe(78);
+    expect(run.err.join("\n")).toContain("missing.json");
+  });
+});
