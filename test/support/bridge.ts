@@ -2,7 +2,7 @@
  * A real bridge for HTTP-level tests: simulated PBXs on loopback as upstreams, the bridge's HTTP
  * server on a free port, and one `close()` that stops everything in the right order.
  */
-import { type Bridge, type BridgeOptions, createBridge, createLogger } from "../../core/bridge/mod.ts";
+import { type Bridge, type BridgeOptions, createBridge, createLogger, type UpstreamSpec } from "../../core/bridge/mod.ts";
 import type { HttpServer, Runtime } from "../../core/ports.ts";
 import { SimulatedPbx, type SimulatedPbxOptions } from "../../core/sim/mod.ts";
 import { currentRuntime } from "./runtime.ts";
@@ -20,6 +20,10 @@ export interface TestBridgeOptions extends Partial<Omit<BridgeOptions, "runtime"
   waitReady?: boolean;
   /** Upstream URL user:secret. Default `hello:world` (all rights in the captures' config). */
   credentials?: string;
+  /** Serve every simulated PBX over TLS with this certificate and key; the upstream URLs become `amis://`. */
+  tls?: { cert: string; key: string };
+  /** Further settings for every upstream (`tls`, timeouts …). */
+  upstream?: Partial<Omit<UpstreamSpec, "name" | "url">>;
 }
 
 /** What {@link startTestBridge} started. */
@@ -45,11 +49,12 @@ export async function startTestBridge(options: TestBridgeOptions = {}): Promise<
   const upstreams = [];
   for (const name of names) {
     const pbx = new SimulatedPbx({ listen: runtime.listen, callTiming: FAST_CALLS, authFailureDelayMs: 20, ...options.pbx });
-    const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
+    const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0, ...(options.tls ? { tls: options.tls } : {}) });
     pbxs.set(name, pbx);
-    upstreams.push({ name, url: `ami://${options.credentials ?? "hello:world"}@127.0.0.1:${port}`, client: { reconnect: () => 50, keepalive: false as const } });
+    const url = `${options.tls ? "amis" : "ami"}://${options.credentials ?? "hello:world"}@127.0.0.1:${port}`;
+    upstreams.push({ name, url, client: { reconnect: () => 50, keepalive: false as const }, ...options.upstream });
   }
-  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, ...bridgeOptions } = options;
+  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, tls: _tls, upstream: _upstream, ...bridgeOptions } = options;
   const bridge = await createBridge({
     runtime,
     upstreams,

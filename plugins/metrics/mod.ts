@@ -1,0 +1,46 @@
+/**
+ * The `metrics` plugin: `GET /metrics` in the Prometheus text format (0.0.4). Public by default,
+ * like most exporters (it carries counts, never a secret); `requireToken: true` asks for any
+ * valid API token. Other plugins register their own families through `ctx.metrics`.
+ */
+import * as v from "valibot";
+import { definePlugin } from "../../core/bridge/plugin.ts";
+import { registerBusMetrics, registerProcessMetrics, registerUpstreamMetrics } from "./collectors.ts";
+
+/** Content type of the Prometheus text exposition format. */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Options of the `metrics` plugin. */
+export const MetricsOptionsSchema = v.optional(
+  v.strictObject({
+    /** Ask for an API token (any valid one) at `/metrics`; default false. */
+    requireToken: v.optional(v.boolean("true or false"), false),
+  }),
+  {},
+);
+
+/** Serves `GET /metrics`; see the module comment. */
+export const metricsPlugin = definePlugin({
+  name: "metrics",
+  options: MetricsOptionsSchema,
+  setup(ctx, options) {
+    const stop = registerBusMetrics(ctx.metrics, ctx.bus, ctx.upstreams);
+    registerUpstreamMetrics(ctx.metrics, ctx.upstreams);
+    registerProcessMetrics(ctx.metrics);
+    ctx.router.get("/metrics", async (c) => {
+      // Not under /v1, so the bridge's token check does not run here: do it when asked to.
+      if (options.requireToken) await ctx.auth.authenticate(c.req.raw);
+      return c.body(ctx.metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" });
+    });
+    ctx.openapi.describe({
+      method: "get",
+      path: "/metrics",
+      summary: "Prometheus metrics",
+      description: "Text exposition format 0.0.4. Needs a token only when the plugin's requireToken option is set.",
+      tags: ["status"],
+      secured: options.requireToken,
+      responses: { 200: { description: "The metrics", contentType: PROMETHEUS_CONTENT_TYPE } },
+    });
+    return { close: stop };
+  },
+});
