@@ -66,6 +66,11 @@ export interface Bridge {
   pluginHealth(): Record<string, unknown>[];
 }
 
+function describeStatus(status: PluginStatus | undefined): string {
+  if (!status) return "not loaded";
+  return status.error ? `${status.state}: ${status.error}` : status.state;
+}
+
 /** Sets up the plugins and the HTTP app; fails fast on a registry error. See {@link Bridge}. */
 export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const { runtime } = options;
@@ -149,6 +154,13 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       const message = error instanceof Error ? error.message : String(error);
       statuses.push({ name, state: "failed", error: message });
       logger.error(`plugin ${name} failed to set up; the others go on`, { error: error instanceof Error ? error : new Error(message) });
+    }
+  }
+
+  // A CA bundle or a pin that nobody applies would be a silent downgrade: refuse to start instead.
+  for (const upstream of upstreams.list()) {
+    if (upstream.spec.tls && !upstream.wrapped) {
+      throw new BridgeError("TLS_SETTINGS_UNAPPLIED", `upstream ${JSON.stringify(upstream.name)} has TLS settings (ca, serverName, fingerprint256 or insecure), so the tls plugin must be loaded and running to apply them; it is ${describeStatus(statuses.find((s) => s.name === "tls"))}`);
     }
   }
 

@@ -51,6 +51,7 @@ export class Upstream {
   reconnects = 0;
   #connector: Connector;
   #sessions = 0;
+  #wrappers = 0;
 
   constructor(runtime: Runtime, spec: UpstreamSpec) {
     this.name = spec.name;
@@ -94,6 +95,12 @@ export class Upstream {
   /** Puts `wrapper` around the connector; the last added runs first. */
   wrapConnector(wrapper: ConnectorWrapper): void {
     this.#connector = wrapper(this.#connector, this);
+    this.#wrappers++;
+  }
+
+  /** Whether some plugin wrapped the connector (the `tls` plugin does, to apply {@link UpstreamSpec.tls}). */
+  get wrapped(): boolean {
+    return this.#wrappers > 0;
   }
 
   /** Feeds this upstream's events and state changes into the bus. */

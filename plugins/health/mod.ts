@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { definePlugin } from "../../core/bridge/plugin.ts";
-import { AMIBRIDGE_VERSION } from "./version.ts";
+import { AMIBRIDGE_VERSION } from "../../core/version.ts";
 
 /** Body of `GET /healthz` (also its OpenAPI description). */
 export const HealthSchema = v.object({

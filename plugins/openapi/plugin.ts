@@ -4,7 +4,7 @@
  * another route is described), so plugins set up after this one appear too.
  */
 import { definePlugin, type PluginContext } from "../../core/bridge/plugin.ts";
-import { AMIBRIDGE_VERSION } from "../health/version.ts";
+import { AMIBRIDGE_VERSION } from "../../core/version.ts";
 import { buildDocument } from "./document.ts";
 import { OpenApiOptionsSchema } from "./schema.ts";
 

@@ -149,3 +149,18 @@ describe("plugin isolation in createBridge", () => {
     expect(await response.json()).toMatchObject({ status: 404, detail: "expected a known route, got PUT /nope" });
   });
 });
+
+describe("TLS settings are never silently dropped", () => {
+  test("an upstream with a CA or a pin but no tls plugin refuses to start with TLS_SETTINGS_UNAPPLIED", async () => {
+    const runtime = await currentRuntime();
+    let code: string | undefined;
+    try {
+      await createBridge({ runtime, upstreams: [{ name: "pbx1", url: "amis://u:p@127.0.0.1:5039", tls: { fingerprint256: "AB".repeat(32) } }], plugins: [] });
+    } catch (error) {
+      code = (error as BridgeError).code;
+      expect((error as Error).message).toContain('upstream "pbx1" has TLS settings');
+      expect((error as Error).message).not.toContain(":p@");
+    }
+    expect(code).toBe("TLS_SETTINGS_UNAPPLIED");
+  });
+});

@@ -60,6 +60,10 @@ export async function startTestBridge(options: TestBridgeOptions = {}): Promise<
     upstreams,
     logger: createLogger((line) => logs.push(line), { level: "debug" }),
     ...bridgeOptions,
+  }).catch(async (error: unknown) => {
+    // A bridge that refuses to start must not leave its simulators listening.
+    await Promise.all([...pbxs.values()].map((pbx) => pbx.close()));
+    throw error;
   });
   await bridge.start();
   const server = await bridge.listen({ hostname: "127.0.0.1", port: 0 });

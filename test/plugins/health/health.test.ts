@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { definePlugin } from "../../../core/bridge/plugin.ts";
 import { healthPlugin } from "../../../plugins/health/mod.ts";
-import { AMIBRIDGE_VERSION } from "../../../plugins/health/version.ts";
+import { AMIBRIDGE_VERSION } from "../../../core/version.ts";
 import { metricsPlugin } from "../../../plugins/metrics/mod.ts";
 import { startTestBridge, type TestBridge, type TestBridgeOptions, waitUntil } from "../../support/bridge.ts";
 
