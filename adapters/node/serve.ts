@@ -1,25 +1,53 @@
-/** `Serve` through `@hono/node-server`, which adapts Node's `http` server to a Web `fetch` handler. */
+/** `Serve` on Node's `http` server: `@hono/node-server` adapts requests, `ws` takes the upgrades. */
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import type { HttpServer, ServeOptions } from "../../core/ports.ts";
+import { plainAddress } from "../shared/websocket-events.ts";
+import { serveWebSockets } from "./websocket.ts";
 
 /** Starts an HTTP server; resolves once it listens, with the real port when `port` is 0. */
 export function nodeServe(options: ServeOptions): Promise<HttpServer> {
+  const listener = getRequestListener(
+    (request, env) =>
+      options.fetch(request, { remoteAddress: plainAddress((env as HttpBindings).incoming.socket.remoteAddress) }),
+    { hostname: options.hostname },
+  );
+  const server = createServer(listener);
+  const webSockets = serveWebSockets(server, options.fetch);
+  let closing: Promise<void> | undefined;
+  // Node keeps a keep-alive connection open after server.close() until its idle timeout: once
+  // closing, answers say `connection: close` and connections go as soon as they are idle.
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener("request", (_request, response: ServerResponse) => {
+    if (closing) response.setHeader("connection", "close");
+    inFlight.add(response);
+    response.once("close", () => {
+      inFlight.delete(response);
+      if (closing) server.closeIdleConnections();
+    });
+  });
   return new Promise<HttpServer>((resolve, reject) => {
-    const server = serve(
-      { fetch: (request) => options.fetch(request), hostname: options.hostname, port: options.port },
-      (info: AddressInfo) => {
-        server.off("error", reject);
-        let closing: Promise<void> | undefined;
-        const close = () =>
-          (closing ??= new Promise<void>((done) => {
-            // Node >= 19 also drops idle keep-alive connections here; in-flight requests finish.
-            server.close(() => done());
-          }));
-        options.signal?.addEventListener("abort", () => void close(), { once: true });
-        resolve({ hostname: options.hostname, port: info.port, close });
-      },
-    );
     server.once("error", reject);
+    server.listen(options.port, options.hostname, () => {
+      server.off("error", reject);
+      const close = (graceMs = 5000) =>
+        (closing ??= new Promise<void>((done) => {
+          // Stops listening and drops idle keep-alives (Node >= 19); the callback waits for every
+          // connection, upgraded ones included, as `net.Server` still counts those.
+          const timer = setTimeout(() => {
+            server.closeAllConnections();
+            webSockets.cut();
+          }, graceMs);
+          server.close(() => {
+            clearTimeout(timer);
+            // `ws` reports a socket closed only after `net` has: let those handlers run first.
+            void webSockets.drained().then(done);
+          });
+          for (const response of inFlight) if (!response.headersSent) response.setHeader("connection", "close");
+        }));
+      options.signal?.addEventListener("abort", () => void close(), { once: true });
+      resolve({ hostname: options.hostname, port: (server.address() as AddressInfo).port, close });
+    });
   });
 }
