@@ -5,6 +5,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>amibridge console</title>
+<link rel="icon" href="data:,">
 <style>
   :root { color-scheme: light dark; --muted: #8a8f98; --ok: #1f9d55; --bad: #d64545; --warn: #c98a00; }
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; }
