@@ -2,9 +2,8 @@
  * `amibridge serve` as a real process on the runtime running the tests (node bin/amibridge.mjs,
  * bun adapters/bun/main.ts, deno run -A adapters/deno/main.ts): SIGTERM and SIGINT each end it
  * cleanly, with exit code 0, a shutdown line, and no lingering handles keeping it alive.
- *
- * Not covered yet: a request in flight when the signal arrives. Every route today answers at once,
- * so nothing can be held open; add it once the bridge has a streaming or long-poll endpoint.
+ * A request in flight when SIGTERM arrives (a synchronous Originate that rings for 1.5 s) still
+ * gets its answer before the process exits; an open event stream is ended, not waited for.
  */
 import { describe, expect, test } from "bun:test";
 import { cliCommand, startServe, waitHealthy } from "../support/cli-process.ts";
@@ -25,4 +24,34 @@ describe(`amibridge serve on ${runtimeName}, as a real process`, () => {
       }
     }, 40_000);
   }
+
+  test("SIGTERM lets an in-flight action finish, ends open event streams, then exits 0", async () => {
+    const serve = startServe(cliCommand());
+    try {
+      const base = await serve.listening(20_000);
+      await waitHealthy(base, 10_000);
+      const stream = await fetch(`${base}/v1/events`);
+      expect(stream.status).toBe(200);
+      const streamEnded = stream.body!.pipeTo(new WritableStream()).then(() => "ended", () => "ended");
+      // A synchronous Originate to a destination that rings until its Timeout: about 1.5 s in flight.
+      const started = performance.now();
+      const action = fetch(`${base}/v1/actions/Originate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ Channel: "Local/noanswer@default", Application: "Wait", Data: "1", Async: false, Timeout: 1500 }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const exit = serve.stop("SIGTERM");
+      const response = await action;
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body).toMatchObject({ ok: false, action: "Originate" });
+      expect(performance.now() - started).toBeGreaterThan(1400);
+      expect(await streamEnded).toBe("ended");
+      expect((await exit).code).toBe(0);
+      expect(serve.stderr).toContain("logged off");
+    } finally {
+      await serve.dispose();
+    }
+  }, 40_000);
 });
