@@ -5,7 +5,7 @@ export { EventBus, TooManySubscribersError, type EventBusOptions, type Subscribe
 export type { BusEntry, EntryType } from "./entry.ts";
 export { Subscription, type CloseReason, type OverflowPolicy, type SubscriptionOptions } from "./subscription.ts";
 export { EntryRing, type Replay } from "./ring.ts";
-export { Upstream, Upstreams, type ConnectorWrapper, type UpstreamSpec, type UpstreamTls } from "./upstream.ts";
+export { REFUSED_LOGIN_RETRY_MS, Upstream, Upstreams, bridgeReconnect, type ConnectorWrapper, type UpstreamSpec, type UpstreamTls } from "./upstream.ts";
 export { Authenticator, type AuthOptions, type TokenSpec } from "./auth.ts";
 export { OPEN_POLICY, actionRefusal, dangerousGrantFor, mayRead, maySeeServer, type DangerousGrant, type TokenPolicy } from "./grants.ts";
 export { HttpProblem, problemResponse } from "./problem.ts";

@@ -2,6 +2,7 @@
  * One Asterisk server the bridge talks to: its own AMI client and state, under a name that
  * actions are routed by and that every event carries.
  */
+import { exponentialBackoff, type ReconnectStrategy } from "../client/backoff.ts";
 import { AmiClient, type AmiClientOptions } from "../client/client.ts";
 import { parseAmiUrl, redactUrl } from "../client/url.ts";
 import type { Connector, Runtime, TlsConnectOptions, TlsSessionInfo } from "../ports.ts";
@@ -33,6 +34,22 @@ export interface UpstreamSpec {
   client?: Partial<Omit<AmiClientOptions, "connect">>;
 }
 
+/** How often a bridge retries a login Asterisk refused: an operator may fix the account at any time. */
+export const REFUSED_LOGIN_RETRY_MS = 60_000;
+
+/**
+ * A bridge runs unattended, so unlike a script it never gives up: ordinary failures back off
+ * exponentially, and a refused login or a server that is not AMI is retried once a minute (the
+ * client never retries those faster than its `fatalRetryMinMs`).
+ */
+export function bridgeReconnect(): ReconnectStrategy {
+  const backoff = exponentialBackoff();
+  return (attempt, cause) => {
+    const delay = backoff(attempt, cause);
+    return delay === false ? REFUSED_LOGIN_RETRY_MS : delay;
+  };
+}
+
 /** Wraps the connector of one upstream (TLS policy, proxies, instrumentation). */
 export type ConnectorWrapper = (next: Connector, upstream: Upstream) => Connector;
 
@@ -49,6 +66,8 @@ export class Upstream {
   readySince: number | undefined;
   /** Completed reconnects (sessions after the first). */
   reconnects = 0;
+  /** Why the last session ended or attempt failed; cleared when a session is ready. */
+  lastError: { code: string; message: string; at: string } | undefined;
   #connector: Connector;
   #sessions = 0;
   #wrappers = 0;
@@ -80,6 +99,7 @@ export class Upstream {
       username: parsed.username,
       secret: parsed.secret,
       auth: parsed.auth,
+      reconnect: bridgeReconnect(),
       ...spec.client,
     };
     const events = spec.events ?? (parsed.events === undefined ? undefined : parsed.events === "on" || parsed.events === "off" ? parsed.events : parsed.events.split(","));
@@ -107,7 +127,9 @@ export class Upstream {
   attach(bus: EventBus): () => void {
     const offEvent = this.client.on("event", (message) => void bus.publishEvent(this.name, message));
     const offState = this.client.on("state", ({ state, previous, cause }) => {
+      if (cause) this.lastError = { code: cause.code, message: cause.message, at: new Date().toISOString() };
       if (state === "ready") {
+        this.lastError = undefined;
         this.readySince = Date.now();
         if (++this.#sessions > 1) this.reconnects++;
       } else if (previous === "ready") this.readySince = undefined;
@@ -134,6 +156,7 @@ export class Upstream {
       banner: this.client.banner ? `${this.client.banner.product}/${this.client.banner.version}` : undefined,
       reconnects: this.reconnects,
       pendingActions: this.client.pendingActions,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
       ...(tls ? { tls: { subject: tls.subject, validTo: tls.validTo?.toISOString(), fingerprint256: tls.fingerprint256, daysLeft: tls.validTo ? Math.floor((tls.validTo.getTime() - Date.now()) / 86_400_000) : undefined } } : {}),
     };
   }
