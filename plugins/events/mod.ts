@@ -38,7 +38,7 @@ export const eventsPlugin = definePlugin({
       const { filter, lastSeq } = parseRequest(c);
       if (ctx.signal.aborted) throw shuttingDown();
       const { subscription, prelude } = openSubscription(bus, lastSeq, { filter, capacity: options.subscriberQueue, overflow: options.sseOverflow, kind: "sse" });
-      return new Response(sseStream(subscription, prelude, { heartbeatMs: options.heartbeatMs, signal: ctx.signal }), { headers: SSE_HEADERS });
+      return new Response(sseStream(subscription, prelude, { heartbeatMs: options.heartbeatMs }), { headers: SSE_HEADERS });
     });
 
     router.get("/v1/events/ws", (c) => {
@@ -73,6 +73,8 @@ export const eventsPlugin = definePlugin({
     });
 
     describeRoutes(ctx.openapi);
+    // One listener for every stream (not one per subscriber): shutdown ends them all at once.
+    ctx.signal.addEventListener("abort", () => bus.closeAll(), { once: true });
 
     return {
       health() {

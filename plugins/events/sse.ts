@@ -10,8 +10,6 @@ import type { Prelude } from "./resume.ts";
 export interface SseStreamOptions {
   /** Idle time after which a `: ping` comment is sent. */
   heartbeatMs: number;
-  /** Aborts on bridge shutdown. */
-  signal: AbortSignal;
 }
 
 const encoder = new TextEncoder();
@@ -50,10 +48,8 @@ export function sseStream(subscription: Subscription, prelude: Prelude, options:
   let wake: (() => void) | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  const onAbort = () => subscription.close("shutdown");
   const cleanup = () => {
     ended = true;
-    options.signal.removeEventListener("abort", onAbort);
     if (timer !== undefined) clearTimeout(timer);
     subscription.close();
     wake?.();
@@ -70,8 +66,6 @@ export function sseStream(subscription: Subscription, prelude: Prelude, options:
     }
     wake?.();
   };
-  options.signal.addEventListener("abort", onAbort, { once: true });
-  if (options.signal.aborted) onAbort();
 
   /** The next frame: retry, the gap notice (no id: it is no entry to resume after), the replay, then live entries. */
   const nextFrame = (): Uint8Array | undefined => {
