@@ -25,7 +25,8 @@ describe("README plugin example", () => {
     expect((await fetch(url)).status).toBe(401);
     await waitUntil(() => running!.bridge.bus.published.event >= 3);
     expect(await (await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).toEqual({ cause: "17", count: 2 });
-    expect(await (await fetch(`${running.baseUrl}/metrics`)).text()).toContain("hangup_counter_total 2");
+    expect((await fetch(`${running.baseUrl}/metrics`)).status).toBe(401);
+    expect(await (await fetch(`${running.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()).toContain("hangup_counter_total 2");
   });
 
   test("its options are validated: a number where a string belongs is refused with the path", async () => {

@@ -26,7 +26,8 @@ function cell(text, className) {
 
 async function refreshHealth() {
   try {
-    const response = await fetch("/healthz", { cache: "no-store" });
+    // With a token /healthz adds the details (banner, TLS certificate); without one, names and states.
+    const response = await fetch("/healthz", { cache: "no-store", headers: token ? { authorization: "Bearer " + token } : {} });
     const health = await response.json();
     const body = $("upstreams");
     body.replaceChildren();

@@ -1,7 +1,9 @@
 /**
  * The `health` plugin: `GET /healthz` for load balancers, orchestrators and the console page.
- * Public (it carries no secret): 200 `ok` while every upstream is ready and every plugin runs,
- * otherwise 503 `degraded`, with the same details either way.
+ * 200 `ok` while every upstream is ready and every plugin runs, otherwise 503 `degraded`. Anyone
+ * gets the status with each upstream's and plugin's name and state; only a valid token (or open
+ * auth) also gets the details: addresses, banners, certificates, errors, counters, which tell an
+ * outsider about the network behind the bridge.
  */
 import * as v from "valibot";
 import { definePlugin } from "../../core/bridge/plugin.ts";
@@ -20,6 +22,24 @@ export const HealthSchema = v.object({
 /** Body of `GET /healthz`. */
 export type Health = v.InferOutput<typeof HealthSchema>;
 
+/** What `GET /healthz` tells a caller without a token. */
+export const HealthSummarySchema = v.object({
+  status: v.picklist(["ok", "degraded"]),
+  version: v.string(),
+  upstreams: v.array(v.object({ name: v.string(), state: v.string() })),
+  plugins: v.array(v.object({ name: v.string(), state: v.picklist(["running", "failed", "skipped"]) })),
+});
+
+/** Whether the request carries a valid token (or auth is open); never an error: probes send none. */
+async function mayReadDetails(auth: { authenticate(request: Request): Promise<unknown> }, request: Request): Promise<boolean> {
+  try {
+    await auth.authenticate(request);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // A health check must never be answered from a cache.
 const HEADERS = { "cache-control": "no-store" };
 
@@ -28,11 +48,20 @@ export const healthPlugin = definePlugin({
   name: "health",
   setup(ctx) {
     const startedAt = performance.now();
-    ctx.router.get("/healthz", (c) => {
+    ctx.router.get("/healthz", async (c) => {
       const upstreams = ctx.upstreams.list().map((upstream) => upstream.health());
       const plugins = ctx.bridgeStatus().plugins;
       // A skipped plugin counts too: it is off because a dependency failed.
       const ok = upstreams.every((upstream) => upstream.state === "ready") && plugins.every((plugin) => plugin.state === "running");
+      if (!(await mayReadDetails(ctx.auth, c.req.raw))) {
+        const summary = {
+          status: ok ? "ok" : "degraded",
+          version: AMIBRIDGE_VERSION,
+          upstreams: upstreams.map(({ name, state }) => ({ name, state })),
+          plugins: plugins.map(({ name, state }) => ({ name, state })),
+        };
+        return c.json(summary, ok ? 200 : 503, HEADERS);
+      }
       const body = {
         status: ok ? "ok" : "degraded",
         uptimeSeconds: Math.floor((performance.now() - startedAt) / 1000),
@@ -47,12 +76,12 @@ export const healthPlugin = definePlugin({
       method: "get",
       path: "/healthz",
       summary: "Health of the bridge, its upstreams and its plugins",
-      description: "200 while every upstream is ready and every plugin runs, else 503; the body is the same either way. Needs no token.",
+      description: "200 while every upstream is ready and every plugin runs, else 503. Needs no token; without one the body is the summary (names and states), with a valid one the details.",
       tags: ["status"],
       secured: false,
       responses: {
-        200: { description: "Every upstream is ready and every plugin runs", schema: HealthSchema },
-        503: { description: "An upstream is not ready or a plugin failed", schema: HealthSchema },
+        200: { description: "Every upstream is ready and every plugin runs (details with a token, else the summary)", schema: v.union([HealthSchema, HealthSummarySchema]) },
+        503: { description: "An upstream is not ready or a plugin failed", schema: v.union([HealthSchema, HealthSummarySchema]) },
       },
     });
   },

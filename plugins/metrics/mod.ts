@@ -1,7 +1,8 @@
 /**
- * The `metrics` plugin: `GET /metrics` in the Prometheus text format (0.0.4). Public by default,
- * like most exporters (it carries counts, never a secret); `requireToken: true` asks for any
- * valid API token. Other plugins register their own families through `ctx.metrics`.
+ * The `metrics` plugin: `GET /metrics` in the Prometheus text format (0.0.4). It needs a valid API
+ * token by default (Prometheus sends one with `authorization: { credentials_file: … }`): it names
+ * upstreams, certificate subjects and traffic levels. `requireToken: false` opens it, for a
+ * scraper on a trusted network. Other plugins register their own families through `ctx.metrics`.
  */
 import * as v from "valibot";
 import { definePlugin } from "../../core/bridge/plugin.ts";
@@ -13,8 +14,8 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 /** Options of the `metrics` plugin. */
 export const MetricsOptionsSchema = v.optional(
   v.strictObject({
-    /** Ask for an API token (any valid one) at `/metrics`; default false. */
-    requireToken: v.optional(v.boolean("true or false"), false),
+    /** Ask for an API token (any valid one) at `/metrics`; default true. */
+    requireToken: v.optional(v.boolean("true or false"), true),
   }),
   {},
 );
@@ -36,7 +37,7 @@ export const metricsPlugin = definePlugin({
       method: "get",
       path: "/metrics",
       summary: "Prometheus metrics",
-      description: "Text exposition format 0.0.4. Needs a token only when the plugin's requireToken option is set.",
+      description: "Text exposition format 0.0.4. Needs a token unless the plugin's requireToken option is false.",
       tags: ["status"],
       secured: options.requireToken,
       responses: { 200: { description: "The metrics", contentType: PROMETHEUS_CONTENT_TYPE } },

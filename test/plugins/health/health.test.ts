@@ -13,8 +13,9 @@ afterEach(async () => {
   running = undefined;
 });
 
+/** Open auth unless the test sets its own: these tests read the details that need a token otherwise. */
 async function start(options: TestBridgeOptions): Promise<TestBridge> {
-  running = await startTestBridge(options);
+  running = await startTestBridge({ auth: { mode: "open" }, ...options });
   return running;
 }
 
@@ -127,5 +128,21 @@ describe("health plugin", () => {
     expect(body.bus.latestSeq).toBeGreaterThanOrEqual(pingSeq);
     expect(body.bus.latestSeq).toBeLessThanOrEqual(bridge.bridge.bus.latestSeq);
     subscription.close();
+  });
+
+  test("with tokens configured: names and states for anyone, the details only with a valid token", async () => {
+    const token = "health-details-token-0123";
+    const { baseUrl } = await start({
+      plugins: [healthPlugin],
+      auth: { mode: "tokens", tokens: [{ name: "ops", token, read: [], actions: { allow: [], deny: [] }, grants: [], servers: ["*"] }] },
+    });
+    for (const headers of [{}, { authorization: "Bearer wrong-token-0123456789" }]) {
+      const anonymous = await fetch(`${baseUrl}/healthz`, { headers });
+      expect(anonymous.status).toBe(200);
+      expect(await anonymous.json()).toEqual({ status: "ok", version: AMIBRIDGE_VERSION, upstreams: [{ name: "pbx1", state: "ready" }], plugins: [{ name: "health", state: "running" }] });
+    }
+    const detailed = (await (await fetch(`${baseUrl}/healthz`, { headers: { authorization: `Bearer ${token}` } })).json()) as Json;
+    expect(detailed.upstreams[0]).toMatchObject({ name: "pbx1", state: "ready", banner: "Asterisk Call Manager/11.0.0" });
+    expect(detailed.upstreams[0].url).toMatch(/^ami:\/\/hello:\*\*\*@127\.0\.0\.1:\d+$/);
   });
 });

@@ -12,8 +12,9 @@ afterEach(async () => {
   running = undefined;
 });
 
+/** Open auth unless the test sets its own: these tests read the details that need a token otherwise. */
 async function start(options: TestBridgeOptions): Promise<TestBridge> {
-  running = await startTestBridge(options);
+  running = await startTestBridge({ auth: { mode: "open" }, ...options });
   return running;
 }
 
@@ -173,5 +174,16 @@ describe("metrics plugin", () => {
     await wrong.body?.cancel();
     const { samples } = await scrape(baseUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(sampleValue(samples, "amibridge_upstream_up", { server: "pbx1" })).toBe(1);
+  });
+
+  test("by default a token is needed; requireToken: false opens it", async () => {
+    const tokens = [{ token: TOKEN, name: "ops", read: [], actions: { allow: [], deny: [] }, grants: [], servers: ["*"] }];
+    const closed = await start({ auth: { mode: "tokens", tokens }, plugins: [metricsPlugin] });
+    const refused = await fetch(`${closed.baseUrl}/metrics`);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).not.toContain("amibridge_");
+    await closed.close();
+    const opened = await start({ auth: { mode: "tokens", tokens }, plugins: [metricsPlugin({ requireToken: false })] });
+    expect((await fetch(`${opened.baseUrl}/metrics`)).status).toBe(200);
   });
 });

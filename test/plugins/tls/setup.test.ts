@@ -21,7 +21,7 @@ afterEach(async () => {
 
 /** A bridge over one TLS simulated PBX with the health and the given tls plugin; not waiting for ready. */
 async function start(tls: ReturnType<typeof tlsPlugin>, options: TestBridgeOptions = {}): Promise<TestBridge> {
-  running = await startTestBridge({ tls: { cert: certs.serverCert, key: certs.serverKey }, plugins: [tls, healthPlugin], waitReady: false, ...options });
+  running = await startTestBridge({ tls: { cert: certs.serverCert, key: certs.serverKey }, plugins: [tls, healthPlugin], waitReady: false, auth: { mode: "open" }, ...options });
   return running;
 }
 
@@ -46,7 +46,7 @@ describe("tls plugin setup errors", () => {
   });
 
   test("TLS options for an ami:// upstream: the plugin fails, naming the upstream", async () => {
-    running = await startTestBridge({ plugins: [tlsPlugin({ upstreams: { pbx1: { serverName: "pbx.test" } } }), healthPlugin] });
+    running = await startTestBridge({ plugins: [tlsPlugin({ upstreams: { pbx1: { serverName: "pbx.test" } } }), healthPlugin], auth: { mode: "open" } });
     const { tls } = await tlsStatus(running.baseUrl);
     expect(tls.state).toBe("failed");
     expect(tls.error).toContain("plugins.tls.upstreams.pbx1: expected an amis:// upstream, but pbx1 is ami://hello:***@");

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 /** A bridge over one TLS simulated PBX with the health, metrics and given tls plugin. */
 async function start(tls: ReturnType<typeof tlsPlugin>, options: TestBridgeOptions = {}): Promise<TestBridge> {
-  running = await startTestBridge({ tls: { cert: certs.serverCert, key: certs.serverKey }, plugins: [tls, healthPlugin, metricsPlugin()], ...options });
+  running = await startTestBridge({ tls: { cert: certs.serverCert, key: certs.serverKey }, plugins: [tls, healthPlugin, metricsPlugin()], auth: { mode: "open" }, ...options });
   return running;
 }
 
