@@ -58,7 +58,7 @@ describe(`the compiled binary (driven from ${runtimeName})`, () => {
     expect(ms).toBeLessThan(30_000);
   }, 60_000);
 
-  test("run from a folder without node_modules: serves /healthz against the simulated PBX, exits 0 soon after SIGTERM", async () => {
+  test("run from a folder without node_modules: serves /healthz, an action and the console against the simulated PBX, exits 0 soon after SIGTERM", async () => {
     const { path } = await binary();
     const cwd = join(scratch, "out");
     const serve = new ServeProcess(path, ["serve", "--port", "0"], { cwd, env: serveEnv() });
@@ -67,6 +67,11 @@ describe(`the compiled binary (driven from ${runtimeName})`, () => {
       expect(serve.stderr).toContain("simulated PBX");
       const health = await waitHealthy(base, 10_000);
       expect(health["status"]).toBe("ok");
+      // A real action through the API, and the console page, from the one file.
+      const ping = await fetch(`${base}/v1/actions/Ping`, { method: "POST" });
+      expect(ping.status).toBe(200);
+      expect(((await ping.json()) as { response: { Ping: string } }).response.Ping).toBe("Pong");
+      expect(await (await fetch(`${base}/`)).text()).toContain("<title>amibridge console</title>");
       const exit = await serve.stop("SIGTERM");
       expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
       expect(serve.stderr).toMatch(/shut(ting)? ?down/i);
