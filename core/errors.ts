@@ -19,7 +19,8 @@ export type AmiErrorCode =
   | "CLOSED"
   | "TOO_MANY_PENDING"
   | "LISTENER_FAILED"
-  | "TLS_UNSUPPORTED";
+  | "TLS_UNSUPPORTED"
+  | "TLS_PIN_MISMATCH";
 
 /** Every error raised by amibridge's AMI layer: a stable `code`, a message that says what was expected and what came. */
 export class AmiError extends Error {

@@ -7,7 +7,6 @@ export type BridgeErrorCode =
   | "PLUGIN_SETUP_FAILED"
   | "UPSTREAM_DUPLICATE"
   | "UPSTREAM_UNKNOWN"
-  | "TLS_PIN_MISMATCH"
   | "TLS_SETTINGS_UNAPPLIED";
 
 /** An error of the bridge layer: a stable `code` and a message that says what was expected and what came. */

@@ -34,7 +34,7 @@ export interface UpstreamSpec {
   client?: Partial<Omit<AmiClientOptions, "connect">>;
 }
 
-/** How often a bridge retries a login Asterisk refused: an operator may fix the account at any time. */
+/** How often a bridge retries a refused login or a pinned certificate that does not match: an operator may fix either at any time. */
 export const REFUSED_LOGIN_RETRY_MS = 60_000;
 
 /**

@@ -19,14 +19,15 @@ export interface BackoffOptions {
 /**
  * Exponential backoff with "equal jitter" (half fixed, half random), so a fleet of bridges does
  * not reconnect in lock-step. Stops on `AUTH_FAILED`: the same secret will fail again, and
- * Asterisk counts failed logins.
+ * Asterisk counts failed logins; likewise on a server that is not AMI or whose certificate does
+ * not match its pin.
  */
 export function exponentialBackoff(options: BackoffOptions = {}): ReconnectStrategy {
   const initial = options.initialMs ?? 250;
   const max = options.maxMs ?? 30_000;
   const random = options.random ?? Math.random;
   return (attempt, cause) => {
-    if (cause.code === "AUTH_FAILED" || cause.code === "BANNER_INVALID") return false;
+    if (cause.code === "AUTH_FAILED" || cause.code === "BANNER_INVALID" || cause.code === "TLS_PIN_MISMATCH") return false;
     const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
   };

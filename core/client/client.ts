@@ -27,7 +27,7 @@ export type { AmiClientOptions, ClientEvents, ClientState, ClientStats, Gap, Sen
 
 const PRE_LOGIN_ACTIONS = new Set(["login", "challenge", "logoff"]);
 /** Causes that the same attempt will hit again: never retried faster than `fatalRetryMinMs`. */
-const FATAL_CAUSES = new Set(["AUTH_FAILED", "BANNER_INVALID"]);
+const FATAL_CAUSES = new Set(["AUTH_FAILED", "BANNER_INVALID", "TLS_PIN_MISMATCH"]);
 
 /** One connection to one Asterisk server, kept alive and logged in. */
 export class AmiClient {

@@ -8,7 +8,7 @@
  * at least as strong against impersonation as a CA; what it gives up is the expiry check, which
  * `/healthz` (`daysLeft`) and the expiry metric cover. A pin without `insecure` needs both.
  */
-import { BridgeError } from "../../core/bridge/errors.ts";
+import { AmiError } from "../../core/errors.ts";
 import type { Logger } from "../../core/bridge/logger.ts";
 import { definePlugin } from "../../core/bridge/plugin.ts";
 import type { Upstream } from "../../core/bridge/upstream.ts";
@@ -63,7 +63,7 @@ export const tlsPlugin = definePlugin({
           mismatches.delete(upstream.name);
           return transport;
         }
-        const error = new BridgeError("TLS_PIN_MISMATCH", `upstream ${upstream.name}: expected the server certificate to have the pinned SHA-256 fingerprint ${policy.pin}, got ${got}`);
+        const error = new AmiError("TLS_PIN_MISMATCH", `upstream ${upstream.name}: expected the server certificate to have the pinned SHA-256 fingerprint ${policy.pin}, got ${got}`);
         if (mismatches.get(upstream.name) !== got) ctx.logger.error("TLS certificate pin mismatch: not logging in; retrying", { upstream: upstream.name, error });
         mismatches.set(upstream.name, got);
         throw error;

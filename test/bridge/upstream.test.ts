@@ -17,6 +17,7 @@ describe("upstreams", () => {
     expect(typeof lost === "number" && lost > 0 && lost <= 30_000).toBe(true);
     expect(strategy(1, new AmiError("AUTH_FAILED", "x"))).toBe(REFUSED_LOGIN_RETRY_MS);
     expect(strategy(1, new AmiError("BANNER_INVALID", "x"))).toBe(REFUSED_LOGIN_RETRY_MS);
+    expect(strategy(1, new AmiError("TLS_PIN_MISMATCH", "x"))).toBe(REFUSED_LOGIN_RETRY_MS);
   });
 
   test("a wrong secret shows as reconnecting with the cause, and the secret appears nowhere", async () => {

@@ -52,7 +52,9 @@ export async function startTestBridge(options: TestBridgeOptions = {}): Promise<
     const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0, ...(options.tls ? { tls: options.tls } : {}) });
     pbxs.set(name, pbx);
     const url = `${options.tls ? "amis" : "ami"}://${options.credentials ?? "hello:world"}@127.0.0.1:${port}`;
-    upstreams.push({ name, url, client: { reconnect: () => 50, keepalive: false as const }, ...options.upstream });
+    // Quick retries, also after refusals, so tests see several attempts; a test's own client settings win.
+    const client = { reconnect: () => 50, keepalive: false as const, fatalRetryMinMs: 50, ...options.upstream?.client };
+    upstreams.push({ name, url, ...options.upstream, client });
   }
   const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, tls: _tls, upstream: _upstream, ...bridgeOptions } = options;
   const bridge = await createBridge({

@@ -136,7 +136,7 @@ describe("health plugin", () => {
       plugins: [healthPlugin],
       auth: { mode: "tokens", tokens: [{ name: "ops", token, read: [], actions: { allow: [], deny: [] }, grants: [], servers: ["*"] }] },
     });
-    for (const headers of [{}, { authorization: "Bearer wrong-token-0123456789" }]) {
+    for (const headers of [{}, { authorization: "Bearer wrong-token-0123456789" }] as Record<string, string>[]) {
       const anonymous = await fetch(`${baseUrl}/healthz`, { headers });
       expect(anonymous.status).toBe(200);
       expect(await anonymous.json()).toEqual({ status: "ok", version: AMIBRIDGE_VERSION, upstreams: [{ name: "pbx1", state: "ready" }], plugins: [{ name: "health", state: "running" }] });

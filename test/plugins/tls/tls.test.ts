@@ -94,19 +94,16 @@ describe("tls plugin", () => {
 
   test("a wrong pin: never ready, never logs in; the cause and the log give TLS_PIN_MISMATCH with both fingerprints", async () => {
     const bridge = await start(tlsPlugin({ upstreams: { pbx1: { ca: certs.caCert, fingerprint256: otherPin.toLowerCase() } } }), { waitReady: false });
-    const codes: unknown[] = [];
-    bridge.bridge.upstreams.get("pbx1")!.client.on("state", ({ cause }) => void (cause && codes.push((cause.cause as { code?: unknown } | undefined)?.code)));
     const causes = await failedAttempts(bridge);
-    await waitUntil(() => codes.length > 0);
-    expect(codes.every((code) => code === "TLS_PIN_MISMATCH")).toBe(true);
     for (const cause of causes) {
-      expect(cause.code).toBe("CONNECT_FAILED");
+      expect(cause.code).toBe("TLS_PIN_MISMATCH");
       expect(cause.message).toContain(`expected the server certificate to have the pinned SHA-256 fingerprint ${otherPin}, got ${serverPin}`);
     }
     const states = stateNotices(bridge).map((e) => e.fields?.state);
     expect(states).not.toContain("authenticating");
     expect(states).not.toContain("ready");
-    const mismatchLines = bridge.logs.filter((line) => line.includes("TLS_PIN_MISMATCH"));
+    // The tls plugin logs a mismatch once per received fingerprint, however often the upstream retries.
+    const mismatchLines = bridge.logs.filter((line) => line.includes("[tls]") && line.includes("TLS_PIN_MISMATCH"));
     expect(mismatchLines.length).toBe(1);
     expect(mismatchLines[0]).toContain("[tls]");
     expect(mismatchLines[0]).toContain(otherPin);
