@@ -79,7 +79,8 @@ function setup(ctx: PluginContext, options: ActionsOptions): void {
     const outcome = result.ok ? "success" : "error";
     count(outcome);
     duration.observe(result.latencyMs / 1000, { server, action: labels.label(action), outcome });
-    ctx.logger.debug(`${action} on ${server}: ${outcome}`, { caller: policy.name, latencyMs: result.latencyMs });
+    // An audit line per action: which token made Asterisk do what (never the headers: they may hold data).
+    ctx.logger.info(`${action} on ${server}: ${outcome}`, { caller: policy.name, actionId: result.actionId, latencyMs: result.latencyMs });
     return c.json(resultBody(server, action, result), 200, { "cache-control": "no-store" });
   }
 
