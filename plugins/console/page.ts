@@ -9,6 +9,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <style>
   :root { color-scheme: light dark; --muted: #8a8f98; --ok: #1f9d55; --bad: #d64545; --warn: #c98a00; }
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; }
+  [hidden] { display: none !important; }
   header { display: flex; gap: 1rem; align-items: center; padding: .6rem 1rem; border-bottom: 1px solid #8884; }
   header h1 { font-size: 1rem; margin: 0; }
   main { display: grid; grid-template-columns: minmax(16rem, 22rem) 1fr; gap: 1rem; padding: 1rem; }
