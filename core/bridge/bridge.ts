@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { AmiError } from "../errors.ts";
 import type { HttpServer, RequestInfo, Runtime } from "../ports.ts";
 import { Authenticator, type AuthOptions } from "./auth.ts";
@@ -80,7 +81,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const auth = new Authenticator(options.auth ?? { mode: "tokens" });
   const metrics = new Metrics();
   const openapi = new OpenApiRegistry();
-  const http: HttpSettings = { maxBodyBytes: options.http?.maxBodyBytes ?? 65_536 };
+  const http: HttpSettings = { maxBodyBytes: options.http?.maxBodyBytes ?? 65_536, corsOrigins: options.http?.corsOrigins ?? [] };
   const controller = new AbortController();
   const resolved = resolvePlugins(options.plugins ?? [], options.pluginOptions);
 
@@ -92,6 +93,19 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     return problemResponse(500, "the handler failed; the bridge logged the cause", { instance: c.req.path });
   });
   app.notFound((c) => problemResponse(404, `expected a known route, got ${c.req.method} ${c.req.path}`, { instance: c.req.path }));
+  if (http.corsOrigins.length > 0) {
+    // Before the token check: a browser's preflight carries no token, and must still be answered.
+    const origins = [...http.corsOrigins];
+    app.use(
+      "/v1/*",
+      cors({
+        origin: origins.includes("*") ? "*" : origins,
+        allowMethods: ["GET", "POST", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID"],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use("/v1/*", async (c, next) => {
     // The API description is public, like any OpenAPI document; everything else needs a token.
     if (c.req.path === "/v1/openapi.json") return next();

@@ -24,6 +24,8 @@ export interface BridgeEnv {
 export interface HttpSettings {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Browser origins allowed to call `/v1` across origins (CORS); `*` for any. Default none. */
+  corsOrigins: readonly string[];
 }
 
 /** What the bridge reports about itself to status plugins (`/healthz`). */

@@ -98,7 +98,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
       plugins,
       pluginOptions: { ...config.plugins, events: { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) } },
       auth: { mode: authMode, tokens: config.tokens },
-      http: { maxBodyBytes: config.http.maxBodyBytes },
+      http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
       events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
       logger,
     });

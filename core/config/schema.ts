@@ -5,6 +5,13 @@ import { TokenSchema } from "./token-schema.ts";
 import { UpstreamSchema } from "./upstream-schema.ts";
 
 const HOST_EXPECTED = "a host name or IP address";
+const ORIGIN_EXPECTED = 'an origin like "https://crm.example.com" (scheme, host and optional port; no path), or "*"';
+
+/** A browser origin allowed to call the API across origins. */
+export const CorsOriginSchema = v.pipe(
+  v.string(ORIGIN_EXPECTED),
+  v.regex(/^(?:\*|https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?|https?:\/\/\[[0-9A-Fa-f:.]+\](?::\d{1,5})?)$/, ORIGIN_EXPECTED),
+);
 
 /** The HTTP listener. */
 export const HttpSchema = strictObject({
@@ -13,6 +20,8 @@ export const HttpSchema = strictObject({
   maxBodyBytes: v.optional(integerSchema(1, 2 ** 30, "bytes"), 65536),
   auth: v.optional(v.picklist(["tokens", "open"], 'one of "tokens", "open"'), "tokens"),
   shutdownGraceMs: v.optional(integerSchema(0, MAX_TIMER_MS, "milliseconds"), 5000),
+  /** Web apps on these origins may call `/v1` from a browser (CORS); none by default. */
+  corsOrigins: v.optional(v.array(CorsOriginSchema, "a list of origins"), () => []),
 });
 
 /** The event bus: resume ring and subscriber limits. */

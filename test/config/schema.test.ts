@@ -11,7 +11,7 @@ const token = { name: "crm", token: "crm-0123456789abcdef" };
 describe("defaults", () => {
   test("an empty document gives every default", () => {
     expect(parse({})).toEqual({
-      http: { hostname: "127.0.0.1", port: 8080, maxBodyBytes: 65536, auth: "tokens", shutdownGraceMs: 5000 },
+      http: { hostname: "127.0.0.1", port: 8080, maxBodyBytes: 65536, auth: "tokens", shutdownGraceMs: 5000, corsOrigins: [] },
       upstreams: [],
       tokens: [],
       events: { ring: 10000, subscriberQueue: 1024, maxSubscribers: 1000 },
@@ -20,7 +20,7 @@ describe("defaults", () => {
   });
 
   test("a partial section keeps the defaults of the keys it leaves out", () => {
-    expect(parse({ http: { port: 9000 } }).http).toEqual({ hostname: "127.0.0.1", port: 9000, maxBodyBytes: 65536, auth: "tokens", shutdownGraceMs: 5000 });
+    expect(parse({ http: { port: 9000 } }).http).toEqual({ hostname: "127.0.0.1", port: 9000, maxBodyBytes: 65536, auth: "tokens", shutdownGraceMs: 5000, corsOrigins: [] });
   });
 
   test("an upstream and a token get their defaults", () => {
@@ -40,7 +40,7 @@ describe("defaults", () => {
 describe("a full valid file", () => {
   const file: Record<string, any> = {
     $schema: "./amibridge.schema.json",
-    http: { hostname: "0.0.0.0", port: 0, maxBodyBytes: 1024, auth: "open", shutdownGraceMs: 0 },
+    http: { hostname: "0.0.0.0", port: 0, maxBodyBytes: 1024, auth: "open", shutdownGraceMs: 0, corsOrigins: ["https://crm.example.com", "http://[::1]:3000"] },
     upstreams: [
       { name: "pbx1", url: "ami://admin:SuperSecret1@10.0.0.1", events: "off", actionTimeoutMs: 5000, connectTimeoutMs: 3000 },
       {
@@ -177,7 +177,7 @@ describe("unknown keys are errors", () => {
   test("in a nested section, suggesting the near miss", () => {
     const error = configError(() => parse({ http: { prot: 80 } }));
     expect(error.issues[0]!.path).toBe("http.prot");
-    expect(error.issues[0]!.expected).toBe('one of the keys hostname, port, maxBodyBytes, auth, shutdownGraceMs (did you mean "port"?)');
+    expect(error.issues[0]!.expected).toBe('one of the keys hostname, port, maxBodyBytes, auth, shutdownGraceMs, corsOrigins (did you mean "port"?)');
   });
 
   test("inside list entries, without a suggestion when nothing is close", () => {
