@@ -11,6 +11,7 @@ import type { UpstreamSpec } from "../bridge/upstream.ts";
 import { ConfigError } from "../config/error.ts";
 import { loadConfig } from "../config/load.ts";
 import type { BridgeConfig } from "../config/types.ts";
+import { redactUrl } from "../client/url.ts";
 import type { Runtime } from "../ports.ts";
 import { SimulatedPbx } from "../sim/mod.ts";
 import { EXIT, type CliIo } from "./ami-command.ts";
@@ -19,9 +20,12 @@ import { splitOptions } from "./args.ts";
 /** Exit code for a configuration that does not validate (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
 
+const SERVE_OPTIONS = new Set(["port", "host", "config", "check", "help"]);
+
 /** Usage of `amibridge serve`. */
-export const SERVE_USAGE = `usage: amibridge serve [--config amibridge.json] [--port 8080] [--host 127.0.0.1]
+export const SERVE_USAGE = `usage: amibridge serve [--config amibridge.json] [--port 8080] [--host 127.0.0.1] [--check]
   With no upstream in the config and no AMI_URL, runs against a built-in simulated PBX (demo).
+  --check validates the configuration and the plugins' options, prints a summary, and exits.
   Environment: AMI_URL, AMI_NAME, AMIBRIDGE_CONFIG, AMIBRIDGE_PORT/PORT, AMIBRIDGE_HOST/HOST,
   AMIBRIDGE_TOKEN, AMIBRIDGE_AUTH=open`;
 
@@ -45,13 +49,51 @@ async function startDemo(runtime: Runtime, logger: Logger): Promise<{ pbx: Simul
   return { pbx, url: `ami://hello:world@127.0.0.1:${port}` };
 }
 
+/** `serve --check`: builds the bridge without connecting or listening, so plugin options and TLS settings are checked too. */
+async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: PluginList, io: CliIo): Promise<number> {
+  try {
+    const bridge = await createBridge({
+      runtime,
+      upstreams: config.upstreams.map(toSpec),
+      plugins,
+      pluginOptions: config.plugins,
+      auth: { mode: config.http.auth, tokens: config.tokens },
+      http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
+    });
+    const failed = bridge.plugins.filter((status) => status.state !== "running");
+    await bridge.close({ graceMs: 0 });
+    for (const status of failed) io.err(`amibridge: plugin ${status.name} is ${status.state}: ${status.error}`);
+    if (failed.length > 0) return EXIT_CONFIG;
+  } catch (error) {
+    io.err(`amibridge: ${(error as Error).message}`);
+    return EXIT_CONFIG;
+  }
+  const upstreams = config.upstreams.map((u) => `${u.name} (${redactUrl(u.url)})`).join(", ") || "none (serve would run the demo simulator)";
+  io.out(`configuration OK: listen on ${config.http.hostname}:${config.http.port}; upstreams: ${upstreams}; tokens: ${config.tokens.map((t) => t.name).join(", ") || "none"}; auth: ${config.http.auth}`);
+  return EXIT.ok;
+}
+
 /** Runs the bridge until the signal aborts; resolves with the exit code. */
 export async function serveCommand(runtime: Runtime, args: readonly string[], io: CliIo, plugins: PluginList = []): Promise<number> {
-  const { options, positional } = splitOptions(args, new Set(["port", "host", "config"]));
-  if (options.has("help") || positional.length > 0) {
-    (options.has("help") ? io.out : io.err)(SERVE_USAGE);
-    return options.has("help") ? EXIT.ok : EXIT.usage;
+  let parsed: ReturnType<typeof splitOptions>;
+  try {
+    parsed = splitOptions(args, new Set(["port", "host", "config"]));
+  } catch (error) {
+    io.err(`amibridge serve: ${(error as Error).message}\n${SERVE_USAGE}`);
+    return EXIT.usage;
   }
+  const { options, positional } = parsed;
+  const unknown = [...options.keys()].filter((name) => !SERVE_OPTIONS.has(name));
+  if (unknown.length > 0 || positional.length > 0) {
+    const what = unknown.length > 0 ? `unknown option --${unknown[0]}` : `unexpected argument ${JSON.stringify(positional[0])}`;
+    io.err(`amibridge serve: expected only --config, --port, --host, --check or --help, got ${what}\n${SERVE_USAGE}`);
+    return EXIT.usage;
+  }
+  if (options.has("help")) {
+    io.out(SERVE_USAGE);
+    return EXIT.ok;
+  }
+  const checkOnly = options.has("check");
   const logger = createLogger(io.err, { level: runtime.env("AMIBRIDGE_LOG_LEVEL") === "debug" ? "debug" : "info" });
   const path = (options.get("config") as string | undefined) ?? runtime.env("AMIBRIDGE_CONFIG");
   const overrides: Record<string, string | undefined> = {};
@@ -76,6 +118,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   let demo: { pbx: SimulatedPbx; url: string } | undefined;
   let upstreams = config.upstreams.map(toSpec);
   let authMode = config.http.auth;
+  if (checkOnly) return checkConfig(runtime, config, plugins, io);
   if (upstreams.length === 0) {
     demo = await startDemo(runtime, logger);
     upstreams = [{ name: "demo", url: demo.url }];

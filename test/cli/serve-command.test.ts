@@ -130,4 +130,29 @@ describe("amibridge serve", () => {
     expect(await run.exit).toBe(78);
     expect(run.err.join("\n")).toContain("missing.json");
   });
+
+  test("--check validates file, environment and plugin options without connecting, and exits 0", async () => {
+    const path = writeConfig({ upstreams: [{ name: "pbx1", url: `ami://bridge:${AMI_SECRET}@127.0.0.1:1` }], tokens: [{ name: "crm", token: TOKEN }] });
+    const run = await serve(["--config", path, "--check"]);
+    expect(await run.exit).toBe(0);
+    expect(run.out.join("\n")).toContain("configuration OK");
+    expect(run.out.join("\n")).toContain("pbx1 (ami://bridge:***@127.0.0.1:1)");
+    expect([...run.out, ...run.err].join("\n")).not.toContain(AMI_SECRET);
+    expect([...run.out, ...run.err].join("\n")).not.toContain(TOKEN);
+  });
+
+  test("--check fails with exit 78 on plugin options that do not validate", async () => {
+    const path = writeConfig({ plugins: { events: { heartbeatMs: "often" } } });
+    const run = await serve(["--config", path, "--check"]);
+    expect(await run.exit).toBe(78);
+    expect(run.err.join("\n")).toContain("plugins.events.heartbeatMs");
+  });
+
+  test("an unknown option or a missing value is a usage error, not ignored", async () => {
+    const unknown = await serve(["--prot", "80"]);
+    expect(await unknown.exit).toBe(2);
+    expect(unknown.err.join("\n")).toContain("unknown option --prot");
+    const missing = await runCli(runtime, ["serve", "--config"], { out: () => {}, err: () => {} }, { plugins: builtinPlugins });
+    expect(missing).toBe(2);
+  });
 });
