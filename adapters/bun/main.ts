@@ -2,10 +2,12 @@
 import process from "node:process";
 import { runCli } from "../../core/cli/main.ts";
 import { builtinPlugins } from "../../plugins/mod.ts";
+import { shutdownSignalHandler } from "../shared/shutdown-signals.ts";
 import { bunRuntime } from "./runtime.ts";
 
 const controller = new AbortController();
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort(signal));
+const onSignal = shutdownSignalHandler(controller, (code) => process.exit(code));
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, onSignal);
 const code = await runCli(bunRuntime, Bun.argv.slice(2), {
   out: (line) => console.log(line),
   err: (line) => console.error(line),

@@ -54,4 +54,27 @@ describe(`amibridge serve on ${runtimeName}, as a real process`, () => {
       await serve.dispose();
     }
   }, 40_000);
+
+  test("a SIGTERM repeated during the shutdown (GNU timeout signals the process and its group) does not cut it short", async () => {
+    const serve = startServe(cliCommand());
+    try {
+      const base = await serve.listening(20_000);
+      await waitHealthy(base, 10_000);
+      // An action that rings for 1.5 s keeps the shutdown busy while the repeat arrives.
+      const action = fetch(`${base}/v1/actions/Originate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ Channel: "Local/noanswer@default", Application: "Wait", Data: "1", Async: false, Timeout: 1500 }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const exit = serve.stop("SIGTERM");
+      while (!serve.stderr.includes("shutting down")) await new Promise((resolve) => setTimeout(resolve, 10));
+      serve.signal("SIGTERM");
+      expect((await action).status).toBe(200);
+      expect((await exit).code).toBe(0);
+      expect(serve.stderr).toContain("stopped; upstreams logged off");
+    } finally {
+      await serve.dispose();
+    }
+  }, 40_000);
 });

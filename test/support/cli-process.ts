@@ -129,6 +129,11 @@ export class ServeProcess {
     return { ...exit, afterMs: Math.max(0, exit.at - sent) };
   }
 
+  /** Sends `signal` without waiting for anything. */
+  signal(signal: NodeJS.Signals): void {
+    process.kill(this.#child.pid!, signal);
+  }
+
   /** Kills the child if it still runs (test cleanup); resolves once it is gone. */
   async dispose(): Promise<void> {
     if (this.running) this.#child.kill("SIGKILL");
