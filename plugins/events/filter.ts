@@ -16,6 +16,20 @@ const EVENT_NAME = /^[A-Za-z0-9_*-]+$/;
 const HEADER_NAME = /^[^\s:]+$/;
 /** Distinct event names whose verdict is remembered; past it names are tested without the memo. */
 const MEMO_LIMIT = 512;
+/**
+ * Most `*` in one pattern, and its longest length: each `*` becomes `.*`, and a pattern with many
+ * of them backtracks polynomially on a long header value, so one token holder could stall the
+ * fan-out for everybody.
+ */
+const MAX_WILDCARDS = 4;
+const MAX_PATTERN_LENGTH = 256;
+
+function checkGlob(field: string, glob: string, whole: string): void {
+  const stars = glob.split("*").length - 1;
+  if (stars > MAX_WILDCARDS || glob.length > MAX_PATTERN_LENGTH) {
+    throw badFilter(field, `a pattern of at most ${MAX_PATTERN_LENGTH} characters with at most ${MAX_WILDCARDS} * wildcards`, whole);
+  }
+}
 
 function badFilter(field: string, expected: string, got: string): HttpProblem {
   return new HttpProblem(400, `${field}: expected ${expected}, got ${JSON.stringify(got)}`, { extras: { field } });
@@ -66,6 +80,7 @@ function parseMatch(value: string): HeaderMatch {
   const colon = value.indexOf(":");
   const header = colon < 0 ? "" : value.slice(0, colon).trim();
   if (colon < 0 || !HEADER_NAME.test(header)) throw badFilter("match", "Header:pattern", value);
+  checkGlob("match", value.slice(colon + 1).trim(), value);
   // Values are matched case-insensitively, like event names: `match=Context:From-Internal` just works.
   return { header, pattern: new RegExp(`^${globSource(value.slice(colon + 1).trim())}$`, "i") };
 }
@@ -77,7 +92,10 @@ function parseMatch(value: string): HeaderMatch {
  */
 export function compileFilter(query: URLSearchParams, upstreams: Upstreams, policy: TokenPolicy): EntryPredicate {
   const names = listParam(query, "events", "comma-separated event names (letters, digits, _ and -, * as a wildcard)");
-  for (const name of names ?? []) if (!EVENT_NAME.test(name)) throw badFilter("events", "event names of letters, digits, _ and -, with * as a wildcard", name);
+  for (const name of names ?? []) {
+    if (!EVENT_NAME.test(name)) throw badFilter("events", "event names of letters, digits, _ and -, with * as a wildcard", name);
+    checkGlob("events", name, name);
+  }
 
   const serverList = listParam(query, "server", `comma-separated server names (${upstreams.names().join(", ")})`);
   for (const server of serverList ?? []) {

@@ -85,6 +85,10 @@ describe(`events plugin: filters (${runtimeName})`, () => {
       ["events=Hangup,,Newchannel", "events", 'got "Hangup,,Newchannel"'],
       ["server=pbx9", "server", 'server: expected one of pbx1, pbx2, got "pbx9"'],
       ["types=event,call", "types", 'types: expected a comma-separated list of event, gap, upstream, got "call"'],
+      // Many wildcards backtrack polynomially on long values: refused before they can stall the fan-out.
+      [`match=Channel:${"*a".repeat(12)}b`, "match", "at most 4 * wildcards"],
+      ["events=*a*b*c*d*e", "events", "at most 4 * wildcards"],
+      [`match=Channel:${"x".repeat(300)}`, "match", "a pattern of at most 256 characters"],
     ];
     for (const [query, field, detail] of cases) {
       const problem = problemOf(() => filterOf(query));
@@ -92,6 +96,11 @@ describe(`events plugin: filters (${runtimeName})`, () => {
       expect(problem.extras).toEqual({ field });
       expect(problem.message).toContain(detail);
     }
+  });
+
+  test("patterns within the limits still work: four wildcards match", () => {
+    expect(filterOf("match=Channel:*P*S*1*")(newchannel)).toBe(true);
+    expect(filterOf("events=*Agent*Conn*")(agent)).toBe(true);
   });
 
   test("server= naming an upstream the token may not use is a 403", () => {
