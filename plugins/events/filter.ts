@@ -23,6 +23,9 @@ const MEMO_LIMIT = 512;
  */
 const MAX_WILDCARDS = 4;
 const MAX_PATTERN_LENGTH = 256;
+/** Most `match=` conditions and `events=` names per subscriber: each is work for every entry. */
+const MAX_MATCHES = 16;
+const MAX_NAMES = 64;
 
 function checkGlob(field: string, glob: string, whole: string): void {
   const stars = glob.split("*").length - 1;
@@ -115,7 +118,10 @@ export function compileFilter(query: URLSearchParams, upstreams: Upstreams, poli
     }
   }
 
-  const matches = query.getAll("match").map(parseMatch);
+  if ((names?.length ?? 0) > MAX_NAMES) throw badFilter("events", `at most ${MAX_NAMES} event names`, `${names!.length} names`);
+  const matchParams = query.getAll("match");
+  if (matchParams.length > MAX_MATCHES) throw badFilter("match", `at most ${MAX_MATCHES} match= conditions`, `${matchParams.length} conditions`);
+  const matches = matchParams.map(parseMatch);
   const nameTest = names ? compileNames(names) : undefined;
   const servers = serverList ? new Set(serverList) : undefined;
   const matchCount = matches.length;

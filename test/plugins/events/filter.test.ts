@@ -89,6 +89,8 @@ describe(`events plugin: filters (${runtimeName})`, () => {
       [`match=Channel:${"*a".repeat(12)}b`, "match", "at most 4 * wildcards"],
       ["events=*a*b*c*d*e", "events", "at most 4 * wildcards"],
       [`match=Channel:${"x".repeat(300)}`, "match", "a pattern of at most 256 characters"],
+      [Array.from({ length: 17 }, (_, i) => `match=H${i}:x`).join("&"), "match", 'expected at most 16 match= conditions, got "17 conditions"'],
+      [`events=${Array.from({ length: 65 }, (_, i) => `E${i}`).join(",")}`, "events", 'expected at most 64 event names, got "65 names"'],
     ];
     for (const [query, field, detail] of cases) {
       const problem = problemOf(() => filterOf(query));
