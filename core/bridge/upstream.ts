@@ -4,8 +4,8 @@
  */
 import { exponentialBackoff, type ReconnectStrategy } from "../client/backoff.ts";
 import { AmiClient, type AmiClientOptions } from "../client/client.ts";
-import { parseAmiUrl, redactUrl } from "../client/url.ts";
-import type { Connector, Runtime, TlsConnectOptions, TlsSessionInfo } from "../ports.ts";
+import { clientOptionsFromUrl, parseAmiUrl, redactUrl } from "../client/url.ts";
+import type { Connector, Runtime, TlsSessionInfo } from "../ports.ts";
 import type { EventBus } from "./bus.ts";
 import { BridgeError } from "./errors.ts";
 
@@ -74,35 +74,25 @@ export class Upstream {
 
   constructor(runtime: Runtime, spec: UpstreamSpec) {
     this.name = spec.name;
-    this.spec = spec;
     this.url = redactUrl(spec.url);
     const parsed = parseAmiUrl(spec.url);
     this.#connector = runtime.connect;
     this.secure = parsed.tls;
-    let tls: false | TlsConnectOptions = false;
-    if (parsed.tls) {
-      tls = {};
-      if (parsed.serverName) tls.serverName = parsed.serverName;
-      if (parsed.insecure) tls.insecure = true;
-      if (parsed.caFile) (spec.tls ??= {}).ca ??= parsed.caFile;
-    }
+    // A `?ca=` file becomes part of the TLS policy the tls plugin applies (the spec's own `ca` wins).
+    this.spec = parsed.tls && parsed.caFile ? { ...spec, tls: { ...spec.tls, ca: spec.tls?.ca ?? parsed.caFile } } : spec;
+    const fromUrl = clientOptionsFromUrl(parsed);
     const options: AmiClientOptions = {
+      ...fromUrl,
       // Late-bound, so connector wrappers that plugins add during setup apply to every attempt.
       connect: async (connectOptions) => {
         const transport = await this.#connector(connectOptions);
         this.tls = transport.tls;
         return transport;
       },
-      hostname: parsed.hostname,
-      port: parsed.port,
-      tls,
-      username: parsed.username,
-      secret: parsed.secret,
-      auth: parsed.auth,
       reconnect: bridgeReconnect(),
       ...spec.client,
     };
-    const events = spec.events ?? (parsed.events === undefined ? undefined : parsed.events === "on" || parsed.events === "off" ? parsed.events : parsed.events.split(","));
+    const events = spec.events ?? fromUrl.events;
     if (events !== undefined) options.events = events;
     if (spec.actionTimeoutMs !== undefined) options.actionTimeoutMs = spec.actionTimeoutMs;
     if (spec.connectTimeoutMs !== undefined) options.connectTimeoutMs = spec.connectTimeoutMs;

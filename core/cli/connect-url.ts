@@ -1,7 +1,7 @@
 import { AmiClient, type AmiClientOptions } from "../client/client.ts";
-import { parseAmiUrl } from "../client/url.ts";
+import { clientOptionsFromUrl, parseAmiUrl } from "../client/url.ts";
 import { AmiError } from "../errors.ts";
-import type { Runtime, TlsConnectOptions } from "../ports.ts";
+import type { Runtime } from "../ports.ts";
 
 /** Builds a client from an `ami://` / `amis://` URL, reading a `?ca=` bundle through the runtime's files. */
 export async function clientFromUrl(
@@ -11,9 +11,12 @@ export async function clientFromUrl(
   warn: (line: string) => void = () => {},
 ): Promise<AmiClient> {
   const parsed = parseAmiUrl(url);
-  let tls: false | TlsConnectOptions = false;
-  if (parsed.tls) {
-    tls = {};
+  const fromUrl = clientOptionsFromUrl(parsed);
+  const clientOptions: AmiClientOptions = { connect: runtime.connect, ...fromUrl, ...options };
+  // What the URL says about events is the user's explicit choice: it wins over the caller's default.
+  if (fromUrl.events) clientOptions.events = fromUrl.events;
+  const tls = clientOptions.tls;
+  if (tls) {
     if (parsed.caFile) {
       if (!runtime.files) throw new AmiError("INVALID_CONFIG", `reading the CA bundle ${parsed.caFile} needs file access, which this runtime adapter does not provide`);
       const pem = await runtime.files.readText(parsed.caFile).catch((error: unknown) => {
@@ -21,22 +24,9 @@ export async function clientFromUrl(
       });
       tls.ca = [pem];
     }
-    if (parsed.serverName) tls.serverName = parsed.serverName;
-    if (parsed.insecure) {
-      tls.insecure = true;
+    if (tls.insecure) {
       warn(`WARNING: TLS certificate verification is OFF for ${parsed.hostname}:${parsed.port} (insecure=1); anyone on the path can read the AMI secret and traffic`);
     }
   }
-  const clientOptions: AmiClientOptions = {
-    connect: runtime.connect,
-    hostname: parsed.hostname,
-    port: parsed.port,
-    tls,
-    username: parsed.username,
-    secret: parsed.secret,
-    auth: parsed.auth,
-    ...options,
-  };
-  if (parsed.events) clientOptions.events = parsed.events === "on" || parsed.events === "off" ? parsed.events : parsed.events.split(",");
   return new AmiClient(clientOptions);
 }

@@ -1,4 +1,6 @@
 import { AmiError } from "../errors.ts";
+import type { TlsConnectOptions } from "../ports.ts";
+import type { AmiClientOptions } from "./types.ts";
 
 /** Connection settings read from an `ami://` or `amis://` URL. */
 export interface AmiUrl {
@@ -61,4 +63,21 @@ export function parseAmiUrl(url: string): AmiUrl {
   const events = parsed.searchParams.get("events");
   if (events) result.events = events;
   return result;
+}
+
+/**
+ * The client options an AMI URL sets: address, credentials, login method, `?events=`, and for
+ * `amis://` the server name and insecure switch. Everything but `connect`; a `?ca=` file is left
+ * to the caller, which knows how to read it (or which plugin applies it).
+ */
+export function clientOptionsFromUrl(url: AmiUrl): Omit<AmiClientOptions, "connect"> {
+  let tls: false | TlsConnectOptions = false;
+  if (url.tls) {
+    tls = {};
+    if (url.serverName) tls.serverName = url.serverName;
+    if (url.insecure) tls.insecure = true;
+  }
+  const options: Omit<AmiClientOptions, "connect"> = { hostname: url.hostname, port: url.port, tls, username: url.username, secret: url.secret, auth: url.auth };
+  if (url.events) options.events = url.events === "on" || url.events === "off" ? url.events : url.events.split(",");
+  return options;
 }
