@@ -20,44 +20,14 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { WebSocketServer } from "ws";
+// Measured exactly as amibridge is (the runner starts this file through tsx).
+import { afterGc, option, peaks, sample } from "./fanout-process.ts";
 
 const require = createRequire(import.meta.url);
 const AsteriskManager = require("asterisk-manager");
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-}
 const pbxPort = Number(option("pbx-port"));
 const serverName = option("server", "pbx1");
-
-// ----------------------------------------------------------------------------------------------
-// Memory: the same sampler as bench/fanout-bridge.ts.
-const peaks = { rss: 0, heapUsed: 0 };
-function sample() {
-  const m = process.memoryUsage();
-  if (m.rss > peaks.rss) peaks.rss = m.rss;
-  if (m.heapUsed > peaks.heapUsed) peaks.heapUsed = m.heapUsed;
-}
-sample();
-setInterval(sample, 50).unref();
-
-/**
- * What the process still holds: full collections, with pauses so that freed ArrayBuffers are
- * swept (V8 releases their memory after the collection), then memoryUsage(). The peaks above are
- * taken before this.
- */
-async function afterGc() {
-  const g = globalThis;
-  const collect = () => (g.Bun ? g.Bun.gc(true) : g.gc?.());
-  if (!g.Bun && !g.gc) return {};
-  for (let i = 0; i < 3; i++) {
-    collect();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
-}
 
 // ----------------------------------------------------------------------------------------------
 // The bridge, as simply as it is usually written.

@@ -17,39 +17,11 @@ import { createInterface } from "node:readline";
 import { createBridge } from "../core/bridge/mod.ts";
 import { eventsPlugin } from "../plugins/events/mod.ts";
 import { currentRuntime } from "../test/support/runtime.ts";
+import { afterGc, option, peaks, sample } from "./fanout-process.ts";
 
-function option(name: string, fallback?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1];
-}
 const pbxPort = Number(option("pbx-port"));
 const serverName = option("server", "pbx1")!;
 
-const peaks = { rss: 0, heapUsed: 0 };
-function sample(): void {
-  const m = process.memoryUsage();
-  if (m.rss > peaks.rss) peaks.rss = m.rss;
-  if (m.heapUsed > peaks.heapUsed) peaks.heapUsed = m.heapUsed;
-}
-sample();
-setInterval(sample, 50).unref();
-
-/**
- * What the process still holds: full collections, with pauses so that freed ArrayBuffers are
- * swept (V8 releases their memory after the collection), then memoryUsage(). The peaks above are
- * taken before this.
- */
-async function afterGc(): Promise<Record<string, number>> {
-  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
-  const collect = () => (g.Bun ? g.Bun.gc(true) : g.gc?.());
-  if (!g.Bun && !g.gc) return {};
-  for (let i = 0; i < 3; i++) {
-    collect();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
-}
 // FANOUT_DEBUG=1: memory once a second on stderr, to watch it over a run.
 if (process.env.FANOUT_DEBUG) {
   setInterval(() => {
