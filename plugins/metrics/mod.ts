@@ -25,7 +25,7 @@ export const metricsPlugin = definePlugin({
   name: "metrics",
   options: MetricsOptionsSchema,
   setup(ctx, options) {
-    const stop = registerBusMetrics(ctx.metrics, ctx.bus, ctx.upstreams);
+    registerBusMetrics(ctx.metrics, ctx.bus, ctx.upstreams);
     registerUpstreamMetrics(ctx.metrics, ctx.upstreams);
     registerProcessMetrics(ctx.metrics);
     ctx.router.get("/metrics", async (c) => {
@@ -42,6 +42,5 @@ export const metricsPlugin = definePlugin({
       secured: options.requireToken,
       responses: { 200: { description: "The metrics", contentType: PROMETHEUS_CONTENT_TYPE } },
     });
-    return { close: stop };
   },
 });
