@@ -73,8 +73,6 @@ export const eventsPlugin = definePlugin({
     });
 
     describeRoutes(ctx.openapi);
-    // One listener for every stream (not one per subscriber): shutdown ends them all at once.
-    ctx.signal.addEventListener("abort", () => bus.closeAll(), { once: true });
 
     return {
       health() {
