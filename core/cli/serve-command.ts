@@ -4,7 +4,7 @@
  * runs against a built-in simulated PBX with demo calls, so the first command always shows
  * something.
  */
-import { createBridge } from "../bridge/bridge.ts";
+import { type BridgeOptions, createBridge } from "../bridge/bridge.ts";
 import { createLogger, type Logger } from "../bridge/logger.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
 import type { UpstreamSpec } from "../bridge/upstream.ts";
@@ -49,17 +49,34 @@ async function startDemo(runtime: Runtime, logger: Logger): Promise<{ pbx: Simul
   return { pbx, url: `ami://hello:world@127.0.0.1:${port}` };
 }
 
+/** The bridge a configuration describes; `serve` and `serve --check` build the very same one. */
+function bridgeOptions(
+  runtime: Runtime,
+  config: BridgeConfig,
+  plugins: PluginList,
+  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger },
+): BridgeOptions {
+  const pluginOptions: Record<string, unknown> = { ...config.plugins };
+  // `events.subscriberQueue` is the events plugin's queue size, unless its own options say otherwise.
+  if (plugins.some((plugin) => plugin.definition.name === "events")) {
+    pluginOptions["events"] = { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) };
+  }
+  return {
+    runtime,
+    upstreams: run.upstreams,
+    plugins,
+    pluginOptions,
+    auth: { mode: run.authMode, tokens: config.tokens },
+    http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
+    events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
+    ...(run.logger ? { logger: run.logger } : {}),
+  };
+}
+
 /** `serve --check`: builds the bridge without connecting or listening, so plugin options and TLS settings are checked too. */
 async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: PluginList, io: CliIo): Promise<number> {
   try {
-    const bridge = await createBridge({
-      runtime,
-      upstreams: config.upstreams.map(toSpec),
-      plugins,
-      pluginOptions: config.plugins,
-      auth: { mode: config.http.auth, tokens: config.tokens },
-      http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
-    });
+    const bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams: config.upstreams.map(toSpec), authMode: config.http.auth }));
     const failed = bridge.plugins.filter((status) => status.state !== "running");
     await bridge.close({ graceMs: 0 });
     for (const status of failed) io.err(`amibridge: plugin ${status.name} is ${status.state}: ${status.error}`);
@@ -135,16 +152,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
 
   let bridge;
   try {
-    bridge = await createBridge({
-      runtime,
-      upstreams,
-      plugins,
-      pluginOptions: { ...config.plugins, events: { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) } },
-      auth: { mode: authMode, tokens: config.tokens },
-      http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
-      events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
-      logger,
-    });
+    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger }));
   } catch (error) {
     io.err(`amibridge: ${(error as Error).message}`);
     await demo?.pbx.close();
