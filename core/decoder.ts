@@ -2,11 +2,16 @@
  * Push-based AMI frame decoder: bytes in, {@link AmiMessage}s out.
  *
  * A frame is a run of lines ended by an empty line (`\r\n` or a bare `\n`). Frames that lie
- * inside one chunk are handed out as views of that chunk; a frame split across chunks is copied
- * exactly once, when its last byte arrives. Every limit is checked while bytes arrive, so a
- * hostile peer can never make the decoder buffer more than `maxMessageBytes` (plus the CR of a
- * pending blank line): past a limit the rest of that message is skipped without buffering, an
- * error is reported, and decoding resumes with the next message.
+ * inside one chunk are handed out as views of that chunk; the bytes of a frame split across
+ * chunks are copied once into one growing buffer, and the message is a view of it.
+ *
+ * Every decision is taken at a line end, from what the whole line and the lines before it hold,
+ * so the same bytes give the same messages and the same error codes however they are cut. While
+ * bytes arrive, the decoder only looks ahead to stop buffering early: once a frame is certain to
+ * break a limit its bytes are no longer kept (memory stays within `maxMessageBytes`, whatever the
+ * chunking), but which limit it broke is still decided at the line end, as for whole input. Past a
+ * limit the rest of that message is skipped, one error is reported, and decoding resumes with the
+ * next message.
  */
 import { AmiError, preview } from "./errors.ts";
 import { AmiMessage, END_COMMAND, decodeShort, startsWithWord } from "./message.ts";
@@ -46,40 +51,51 @@ export interface DecoderOptions extends Partial<DecoderLimits> {
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** Longest banner line. The banner is not a header line, so `maxLineBytes` does not apply to it. */
 const BANNER_MAX_BYTES = 1024;
 const END_MARKER = new TextEncoder().encode(END_COMMAND);
+/** Bytes of a line's end kept while it is incomplete: the end marker and the CR after it. */
+const TAIL_BYTES = END_MARKER.length + 1;
+/** A held buffer up to this size is kept for the next frame when its bytes were dropped. */
+const REUSE_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 
-const enum State {
-  Banner,
-  Message,
-  /** Skipping the rest of a message that broke a limit, until its blank line. */
-  Discard,
-}
+type LimitCode = "LINE_TOO_LONG" | "TOO_MANY_HEADERS" | "MESSAGE_TOO_LARGE";
 
 /** The streaming decoder. Feed it with {@link push}; tell it about end of input with {@link end}. */
 export class AmiDecoder {
   readonly limits: Readonly<DecoderLimits>;
   readonly #sink: DecoderSink;
-  #state: State;
   /** Whether a stream starts with a banner (restored by {@link end}, changed by {@link reset}). */
   #expectBanner: boolean;
-  /** Pieces of a frame that began in an earlier chunk. */
-  #carry: Uint8Array[] = [];
-  #carryBytes = 0;
-  /** Bytes of the current line that lie in `#carry` (at its end). */
-  #carryLineBytes = 0;
-  /** The line before the current one ended in a bare LF. */
-  #bareLf = false;
-  /** Lines (headers) in the current frame so far. */
+  /** The next line is the banner. */
+  #inBanner: boolean;
+
+  /** Bytes of the current frame (or banner) that arrived in earlier chunks, in `#held[0..#heldLength)`. */
+  #held: Uint8Array = EMPTY;
+  #heldLength = 0;
+
+  /** Bytes of the current frame before the current line, line ends included. */
+  #frameBytes = 0;
+  /** Lines (headers, and body lines of a Follows reply) in the current frame so far. */
   #lines = 0;
   /** End of the first line's content, relative to the frame start. */
   #firstLineEnd = 0;
   /** The current frame is a `Response: Follows` reply whose body ends at `--END COMMAND--`. */
   #follows = false;
-  /** In Discard, what the current line held at the end of the last chunk: nothing, a lone CR, or content. */
-  #discardTail: 0 | 1 | 2 = 0;
-  /** In Discard, skip only to the end of the current line (an over-long banner), not to a blank line. */
-  #discardLineOnly = false;
+  /** The line before the current one ended in a bare LF. */
+  #bareLf = false;
+  /** The current frame's bytes are not kept: it broke, or is certain to break, a limit. */
+  #dropping = false;
+  /** The current frame's error has been reported. */
+  #reported = false;
+
+  /** Bytes of the current line that arrived in earlier chunks. */
+  #lineBytes = 0;
+  #copied = 0;
+  /** The last bytes of those (at most {@link TAIL_BYTES}), for the CR and end-marker checks. */
+  readonly #tail = new Uint8Array(TAIL_BYTES);
+  #tailLength = 0;
 
   constructor(sink: DecoderSink, options: DecoderOptions = {}) {
     this.#sink = sink;
@@ -89,102 +105,32 @@ export class AmiDecoder {
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_DECODER_LIMITS.maxMessageBytes,
     };
     this.#expectBanner = options.banner ?? false;
-    this.#state = this.#expectBanner ? State.Banner : State.Message;
+    this.#inBanner = this.#expectBanner;
   }
 
   /** Bytes held for a frame that is not complete yet. */
   get bufferedBytes(): number {
-    return this.#carryBytes;
+    return this.#heldLength;
+  }
+
+  /** Bytes of memory set aside for held frames (at most twice {@link bufferedBytes}, or a small reusable buffer). */
+  get reservedBytes(): number {
+    return this.#held.length;
+  }
+
+  /** Bytes copied so far: split frames are copied in, and out once at their exact size. Linear in the input. */
+  get copiedBytes(): number {
+    return this.#copied;
   }
 
   /** Decodes one chunk. The chunk must not be modified afterwards: messages may be views of it. */
   push(chunk: Uint8Array): void {
-    const length = chunk.length;
-    let frameStart = 0;
     let lineStart = 0;
-    let pos = 0;
-    while (pos < length) {
-      const lf = chunk.indexOf(LF, pos);
-      if (this.#state === State.Discard) {
-        if (lf < 0) {
-          this.#discardTail = discardTail(this.#discardTail, chunk, lineStart, length);
-          return;
-        }
-        const tail = this.#discardTail;
-        const empty = (tail === 0 && (lf === lineStart || (lf === lineStart + 1 && chunk[lineStart] === CR))) || (tail === 1 && lf === lineStart);
-        this.#discardTail = 0;
-        pos = lineStart = frameStart = lf + 1;
-        if (empty || this.#discardLineOnly) {
-          this.#state = State.Message;
-          this.#discardLineOnly = false;
-        }
-        continue;
-      }
-      if (lf < 0) {
-        this.#hold(chunk, frameStart, lineStart, length);
-        return;
-      }
-      const carried = this.#carryLineBytes;
-      const hasCr = lf > lineStart ? chunk[lf - 1] === CR : carried > 0 && this.#lastCarriedByte() === CR;
-      const contentBytes = carried + (lf - lineStart) - (hasCr ? 1 : 0);
-      if (this.#state === State.Banner) {
-        this.#banner(chunk, lineStart, lf, contentBytes);
-        pos = lineStart = frameStart = lf + 1;
-        continue;
-      }
-      if (contentBytes > this.limits.maxLineBytes) {
-        this.#fail("LINE_TOO_LONG", `expected a line of at most ${this.limits.maxLineBytes} bytes, got one of ${contentBytes} bytes`);
-        pos = lineStart = frameStart = lf + 1;
-        continue;
-      }
-      if (contentBytes === 0) {
-        if (this.#lines === 0) {
-          // An empty message (extra blank line, or the blank after `--END COMMAND--`): skip it,
-          // and drop its CR if an earlier chunk left it in the carry.
-          pos = lineStart = frameStart = lf + 1;
-          this.#carry = [];
-          this.#carryBytes = 0;
-          this.#resetLine();
-          continue;
-        }
-        if ((this.#bareLf && hasCr) || (this.#follows)) {
-          // `Message: text\n\r\n`: the CRLF ends a value that itself ended in a bare LF. In a
-          // `Response: Follows` body an empty line is output, not the end of the message.
-          this.#bareLf = false;
-          if (this.#follows) this.#lines++;
-          pos = lineStart = lf + 1;
-          this.#carryLineBytes = 0;
-          continue;
-        }
-        this.#emit(chunk, frameStart, lineStart);
-        pos = lineStart = frameStart = lf + 1;
-        continue;
-      }
-      this.#lines++;
-      const contentEnd = hasCr ? lf - 1 : lf;
-      if (this.#lines === 1) {
-        this.#firstLineEnd = this.#carryBytes + contentEnd - frameStart;
-        this.#follows = this.#isFollows(chunk, frameStart, lf, contentEnd);
-      } else if (this.#lines > this.limits.maxHeaders) {
-        this.#fail("TOO_MANY_HEADERS", `expected at most ${this.limits.maxHeaders} lines in a message, got ${this.#lines} lines so far`);
-        pos = lineStart = frameStart = lf + 1;
-        continue;
-      }
-      const frameBytes = this.#carryBytes + (lf + 1 - frameStart);
-      if (frameBytes > this.limits.maxMessageBytes) {
-        this.#fail("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got ${frameBytes} bytes so far`);
-        pos = lineStart = frameStart = lf + 1;
-        continue;
-      }
-      this.#bareLf = !hasCr;
-      this.#carryLineBytes = 0;
-      pos = lineStart = lf + 1;
-      if (this.#follows && this.#lines > 1 && this.#endsWithMarker(chunk, lf, contentEnd)) {
-        this.#emit(chunk, frameStart, lf + 1);
-        frameStart = pos;
-      }
+    for (let lf = chunk.indexOf(LF); lf >= 0; lf = chunk.indexOf(LF, lineStart)) {
+      this.#endLine(chunk, lineStart, lf);
+      lineStart = lf + 1;
     }
-    this.#hold(chunk, frameStart, lineStart, length);
+    this.#hold(chunk, lineStart);
   }
 
   /**
@@ -192,161 +138,279 @@ export class AmiDecoder {
    * dropped; the decoder is then ready for a new stream (banner expected again if configured).
    */
   end(): void {
-    if (this.#carryBytes > 0 && this.#state !== State.Discard) {
-      const partial = decodeShort(this.#concat(), 0, Math.min(this.#carryBytes, 60));
-      this.#sink.error(
-        new AmiError("TRUNCATED", `expected the rest of a message, but the stream ended after ${this.#carryBytes} bytes: ${preview(partial)}`),
-      );
+    const lineHasContent = this.#lineBytes >= 2 || (this.#lineBytes === 1 && this.#tail[0] !== CR);
+    const partial = this.#inBanner ? this.#lineBytes > 0 : this.#lines > 0 || lineHasContent;
+    if (partial && !this.#reported) {
+      const size = this.#frameBytes + this.#lineBytes;
+      const shown = this.#heldLength > 0 ? preview(decodeShort(this.#held, 0, Math.min(this.#heldLength, 60))) : "(not kept: over the limits)";
+      this.#sink.error(new AmiError("TRUNCATED", `expected the rest of a message, but the stream ended after ${size} bytes: ${shown}`));
     }
-    this.#clear();
-    this.#state = this.#expectBanner ? State.Banner : State.Message;
+    this.#startFrame();
+    this.#inBanner = this.#expectBanner;
   }
 
   /** Starts over, for a new connection that does or does not begin with a banner. */
   reset(banner: boolean): void {
-    this.#clear();
+    this.#startFrame();
     this.#expectBanner = banner;
-    this.#state = banner ? State.Banner : State.Message;
+    this.#inBanner = banner;
   }
 
-  #clear(): void {
-    this.#carry = [];
-    this.#carryBytes = 0;
-    this.#resetFrame();
-    this.#discardLineOnly = false;
-    if (this.#state === State.Discard) this.#state = State.Message;
-  }
+  /** Handles the line `[carried part] + chunk[lineStart..lf)`, which has just ended. */
+  #endLine(chunk: Uint8Array, lineStart: number, lf: number): void {
+    const carried = this.#lineBytes;
+    const tailLength = this.#tailLength;
+    const raw = carried + (lf - lineStart);
+    const last = lf > lineStart ? chunk[lf - 1] : tailLength > 0 ? this.#tail[tailLength - 1] : -1;
+    const hasCr = last === CR;
+    const content = raw - (hasCr ? 1 : 0);
+    const lineTotal = raw + 1;
+    this.#lineBytes = 0;
+    this.#tailLength = 0;
 
-  #resetLine(): void {
-    this.#carryLineBytes = 0;
-    this.#bareLf = false;
-  }
-
-  #resetFrame(): void {
-    this.#resetLine();
-    this.#lines = 0;
-    this.#follows = false;
-  }
-
-  /** Keeps the unfinished tail of a chunk, checking limits so memory stays bounded. */
-  #hold(chunk: Uint8Array, frameStart: number, lineStart: number, end: number): void {
-    if (frameStart >= end) return;
-    const lineBytes = this.#carryLineBytes + (end - lineStart);
-    const frameBytes = this.#carryBytes + (end - frameStart);
-    // `+ 1`: the line may end in the CR of its CRLF, which does not count.
-    if (this.#state === State.Banner && lineBytes > BANNER_MAX_BYTES + 1) {
-      this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line of at most ${BANNER_MAX_BYTES} bytes like "Asterisk Call Manager/11.0.0", got more than ${lineBytes - 1} bytes without a line end`));
-      this.#startDiscard(true);
-      this.#discardLineOnly = true;
+    if (this.#inBanner) {
+      this.#inBanner = false;
+      if (!this.#reported) {
+        if (content > BANNER_MAX_BYTES) {
+          this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line of at most ${BANNER_MAX_BYTES} bytes like "Asterisk Call Manager/11.0.0", got a line of ${content} bytes`));
+        } else {
+          this.#sink.banner?.(this.#text(chunk, lineStart, content));
+        }
+      }
+      this.#startFrame();
       return;
     }
-    if (lineBytes > this.limits.maxLineBytes + 1) {
-      this.#fail("LINE_TOO_LONG", `expected a line of at most ${this.limits.maxLineBytes} bytes, got more than ${lineBytes - 1} bytes without a line end`, true);
+
+    if (content === 0) {
+      if (this.#lines === 0) {
+        // An empty message (an extra blank line, or the one after `--END COMMAND--`): skip it.
+        this.#startFrame();
+        return;
+      }
+      if (this.#follows) {
+        // In a `Response: Follows` body an empty line is output, not the end of the message.
+        this.#lines++;
+        this.#check(0, lineTotal);
+        this.#frameBytes += lineTotal;
+        this.#bareLf = !hasCr;
+        return;
+      }
+      if (this.#bareLf && hasCr) {
+        // `Message: text\n\r\n`: the CRLF ends a value that itself ended in a bare LF.
+        this.#bareLf = false;
+        this.#checkSize(lineTotal);
+        this.#frameBytes += lineTotal;
+        return;
+      }
+      this.#finishFrame(chunk, lineStart);
       return;
     }
-    // `+ 1`: the frame may end in the CR of the blank line that ends it, which does not count.
-    if (frameBytes > this.limits.maxMessageBytes + 1) {
-      this.#fail("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got ${frameBytes} bytes so far`, true);
-      return;
+
+    this.#lines++;
+    this.#check(content, lineTotal);
+    if (this.#lines === 1 && !this.#dropping) {
+      this.#firstLineEnd = content;
+      this.#follows = this.#isFollows(chunk, lineStart, content);
     }
-    this.#carry.push(chunk.subarray(frameStart, end));
-    this.#carryBytes = frameBytes;
-    this.#carryLineBytes = lineBytes;
+    this.#bareLf = !hasCr;
+    this.#frameBytes += lineTotal;
+    if (this.#follows && this.#lines > 1 && this.#endsWithMarker(chunk, lineStart, content, carried, tailLength)) {
+      this.#finishFrame(chunk, lf + 1);
+    }
   }
 
-  #lastCarriedByte(): number {
-    const last = this.#carry[this.#carry.length - 1]!;
-    return last[last.length - 1]!;
+  /** Checks a line of the frame against every limit, in a fixed order, and reports the first one broken. */
+  #check(content: number, lineTotal: number): void {
+    if (this.#reported) return;
+    const { maxLineBytes, maxHeaders } = this.limits;
+    if (content > maxLineBytes) {
+      this.#report("LINE_TOO_LONG", `expected a line of at most ${maxLineBytes} bytes, got one of ${content} bytes`);
+    } else if (this.#lines > maxHeaders) {
+      this.#report("TOO_MANY_HEADERS", `expected at most ${maxHeaders} lines in a message, got ${this.#lines} lines so far`);
+    } else {
+      this.#checkSize(lineTotal);
+    }
   }
 
-  /** Reports a broken message and skips the rest of it. */
-  #fail(code: "LINE_TOO_LONG" | "TOO_MANY_HEADERS" | "MESSAGE_TOO_LARGE", message: string, inLine = false): void {
+  #checkSize(lineTotal: number): void {
+    if (this.#reported) return;
+    const size = this.#frameBytes + lineTotal;
+    if (size > this.limits.maxMessageBytes) {
+      this.#report("MESSAGE_TOO_LARGE", `expected a message of at most ${this.limits.maxMessageBytes} bytes, got ${size} bytes so far`);
+    }
+  }
+
+  #report(code: LimitCode, message: string): void {
     this.#sink.error(new AmiError(code, message));
-    this.#startDiscard(inLine);
+    this.#reported = true;
+    this.#drop();
   }
 
-  #startDiscard(inLine: boolean): void {
-    this.#carry = [];
-    this.#carryBytes = 0;
-    this.#resetFrame();
-    this.#discardTail = inLine ? 2 : 0;
-    this.#discardLineOnly = false;
-    this.#state = State.Discard;
-  }
-
-  #banner(chunk: Uint8Array, lineStart: number, lf: number, contentBytes: number): void {
-    const bytes = this.#carryBytes > 0 ? this.#concat(chunk.subarray(lineStart, lf)) : chunk.subarray(lineStart, lf);
-    this.#carry = [];
-    this.#carryBytes = 0;
-    this.#resetLine();
-    this.#state = State.Message;
-    if (contentBytes > BANNER_MAX_BYTES) {
-      this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line of at most ${BANNER_MAX_BYTES} bytes like "Asterisk Call Manager/11.0.0", got a line of ${contentBytes} bytes`));
+  /** The frame ends at chunk offset `end` (before a blank line, or after the end-marker line). */
+  #finishFrame(chunk: Uint8Array, end: number): void {
+    if (this.#dropping) {
+      this.#startFrame();
       return;
     }
-    this.#sink.banner?.(decodeShort(bytes, 0, contentBytes));
-  }
-
-  #emit(chunk: Uint8Array, frameStart: number, frameEnd: number): void {
-    // At a blank line, the carry may end with that line's CR (the chunk ended between CR and LF):
-    // it belongs to the terminating blank line, not to the frame.
-    const bytes = this.#carryBytes > 0
-      ? this.#concat(chunk.subarray(frameStart, frameEnd), this.#carryLineBytes)
-      : chunk.subarray(frameStart, frameEnd);
+    const length = this.#frameBytes;
+    let bytes: Uint8Array;
+    if (this.#heldLength === 0) {
+      bytes = chunk.subarray(end - length, end);
+    } else {
+      // The frame began in an earlier chunk. At a blank line the held bytes may end with that
+      // line's CR (the chunk ended between CR and LF): it is not part of the frame.
+      // The message gets an array of exactly its size, so it pins no spare capacity.
+      const rest = length - this.#heldLength;
+      if (rest > 0) this.#append(chunk, end - rest, end);
+      if (this.#held.length === length) {
+        bytes = this.#held;
+        this.#held = EMPTY;
+      } else {
+        bytes = this.#held.slice(0, length);
+        this.#copied += length;
+      }
+    }
     const message = new AmiMessage(bytes, this.#firstLineEnd, this.#follows);
-    this.#carry = [];
-    this.#carryBytes = 0;
-    this.#resetFrame();
+    this.#startFrame();
     this.#sink.message(message);
   }
 
+  /** Forgets the current frame, keeping a small held buffer for the next one. */
+  #startFrame(): void {
+    if (this.#held.length > REUSE_BYTES) this.#held = EMPTY;
+    this.#heldLength = 0;
+    this.#frameBytes = 0;
+    this.#lines = 0;
+    this.#firstLineEnd = 0;
+    this.#follows = false;
+    this.#bareLf = false;
+    this.#dropping = false;
+    this.#reported = false;
+    this.#lineBytes = 0;
+    this.#tailLength = 0;
+  }
+
+  /** Stops keeping the current frame's bytes. */
+  #drop(): void {
+    this.#dropping = true;
+    if (this.#held.length > REUSE_BYTES) this.#held = EMPTY;
+    this.#heldLength = 0;
+  }
+
   /**
-   * Joins the carried pieces (and a last piece) into one new array: the single copy of a split
-   * frame. `drop` leaves out that many bytes at the end of the carry.
+   * Keeps what is left of a chunk after its last line end: the current frame's bytes in this
+   * chunk, unless the frame is certain to break a limit, in which case nothing more is kept.
    */
-  #concat(last?: Uint8Array, drop = 0): Uint8Array {
-    const kept = this.#carryBytes - drop;
-    const out = new Uint8Array(kept + (last?.length ?? 0));
-    let offset = 0;
-    for (const piece of this.#carry) {
-      if (offset + piece.length > kept) {
-        out.set(piece.subarray(0, kept - offset), offset);
-        offset = kept;
-        break;
+  #hold(chunk: Uint8Array, lineStart: number): void {
+    const end = chunk.length;
+    if (lineStart < end) {
+      this.#keepTail(chunk, lineStart, end);
+      this.#lineBytes += end - lineStart;
+      if (!this.#reported) this.#lookAhead();
+    }
+    if (this.#dropping) return;
+    // The frame's bytes in this chunk: from its start, or from 0 if it began in an earlier chunk.
+    const from = this.#heldLength > 0 ? 0 : lineStart - this.#frameBytes;
+    if (from < end) this.#append(chunk, from, end);
+  }
+
+  /** Decides, from an incomplete line, whether the frame is already certain to break a limit. */
+  #lookAhead(): void {
+    const lineBytes = this.#lineBytes;
+    const lastIsCr = this.#tail[this.#tailLength - 1] === CR;
+    // The line's content will be at least this long: a trailing CR may turn out to be its CRLF.
+    const minContent = lineBytes - (lastIsCr ? 1 : 0);
+    if (this.#inBanner) {
+      if (minContent > BANNER_MAX_BYTES) {
+        this.#sink.error(new AmiError("BANNER_INVALID", `expected a banner line of at most ${BANNER_MAX_BYTES} bytes like "Asterisk Call Manager/11.0.0", got ${minContent} bytes so far without a line end`));
+        this.#reported = true;
+        this.#drop();
       }
-      out.set(piece, offset);
-      offset += piece.length;
+      return;
     }
-    if (last) out.set(last, offset);
-    return out;
+    const { maxLineBytes, maxHeaders, maxMessageBytes } = this.limits;
+    if (minContent > maxLineBytes) {
+      // Certain, and the first limit checked at a line end: report it now.
+      this.#report("LINE_TOO_LONG", `expected a line of at most ${maxLineBytes} bytes, got ${minContent} bytes so far without a line end`);
+      return;
+    }
+    if (this.#dropping) return;
+    // A lone CR may still be a blank line: the end of the frame, or part of it after a bare LF or in a Follows body.
+    const content = minContent > 0;
+    const partOfFrame = content || (this.#lines > 0 && (this.#follows || this.#bareLf));
+    const counted = content || (this.#lines > 0 && this.#follows);
+    const tooLarge = partOfFrame && this.#frameBytes + lineBytes + 1 > maxMessageBytes;
+    const tooMany = counted && this.#lines + 1 > maxHeaders;
+    // Which limit it broke is decided at the line end, as for whole input; until then keep nothing.
+    if (tooLarge || tooMany) this.#drop();
   }
 
-  #isFollows(chunk: Uint8Array, frameStart: number, lf: number, contentEnd: number): boolean {
-    if (this.#carryBytes === 0) return isFollowsLine(chunk, frameStart, contentEnd);
-    return isFollowsLine(this.#concat(chunk.subarray(0, lf)), 0, this.#carryBytes + contentEnd);
+  /** Remembers the last {@link TAIL_BYTES} bytes of the current line. */
+  #keepTail(chunk: Uint8Array, start: number, end: number): void {
+    const tail = this.#tail;
+    const incoming = end - start;
+    if (incoming >= TAIL_BYTES) {
+      tail.set(chunk.subarray(end - TAIL_BYTES, end));
+      this.#tailLength = TAIL_BYTES;
+      return;
+    }
+    const keep = Math.min(this.#tailLength, TAIL_BYTES - incoming);
+    if (keep < this.#tailLength) tail.copyWithin(0, this.#tailLength - keep, this.#tailLength);
+    tail.set(chunk.subarray(start, end), keep);
+    this.#tailLength = keep + incoming;
   }
 
-  /** Whether the line ending at `contentEnd` ends with `--END COMMAND--` (a window crossing a line end cannot match). */
-  #endsWithMarker(chunk: Uint8Array, lf: number, contentEnd: number): boolean {
+  /** Appends `chunk[from..to)` to the held bytes, growing the buffer geometrically. */
+  #append(chunk: Uint8Array, from: number, to: number): void {
+    const needed = this.#heldLength + (to - from);
+    if (needed > this.#held.length) {
+      const grown = new Uint8Array(Math.max(needed, 2 * this.#held.length, 256));
+      grown.set(this.#held.subarray(0, this.#heldLength));
+      this.#copied += this.#heldLength;
+      this.#held = grown;
+    }
+    this.#held.set(chunk.subarray(from, to), this.#heldLength);
+    this.#copied += to - from;
+    this.#heldLength = needed;
+  }
+
+  /** The first `content` bytes of the line that starts with the held bytes (if any) and goes on at `chunk[lineStart]`. */
+  #lineContent(chunk: Uint8Array, lineStart: number, content: number): { bytes: Uint8Array; start: number } {
+    if (this.#heldLength === 0) return { bytes: chunk, start: lineStart };
+    const joined = new Uint8Array(content);
+    this.#copied += content;
+    const fromHeld = Math.min(content, this.#heldLength);
+    joined.set(this.#held.subarray(0, fromHeld));
+    if (content > fromHeld) joined.set(chunk.subarray(lineStart, lineStart + content - fromHeld), fromHeld);
+    return { bytes: joined, start: 0 };
+  }
+
+  #text(chunk: Uint8Array, lineStart: number, content: number): string {
+    const { bytes, start } = this.#lineContent(chunk, lineStart, content);
+    return decodeShort(bytes, start, start + content);
+  }
+
+  /** Whether the frame's first line (just ended) is `Response: Follows`. */
+  #isFollows(chunk: Uint8Array, lineStart: number, content: number): boolean {
+    const { bytes, start } = this.#lineContent(chunk, lineStart, content);
+    return isFollowsLine(bytes, start, start + content);
+  }
+
+  /**
+   * Whether the line's content ends with `--END COMMAND--`. The line is the `carried` bytes of
+   * earlier chunks (their last `tailLength` in the tail) followed by `chunk[lineStart..]`.
+   */
+  #endsWithMarker(chunk: Uint8Array, lineStart: number, content: number, carried: number, tailLength: number): boolean {
     const n = END_MARKER.length;
-    let bytes = chunk;
-    let end = contentEnd;
-    if (contentEnd < n) {
-      if (this.#carryBytes === 0) return false;
-      bytes = this.#concat(chunk.subarray(0, lf));
-      end = this.#carryBytes + contentEnd;
-      if (end < n) return false;
+    if (content < n) return false;
+    for (let i = 0; i < n; i++) {
+      const p = content - n + i;
+      const t = p - (carried - tailLength);
+      const byte = p >= carried ? chunk[lineStart + p - carried] : t >= 0 ? this.#tail[t] : -1;
+      if (byte !== END_MARKER[i]) return false;
     }
-    for (let i = 0; i < n; i++) if (bytes[end - n + i] !== END_MARKER[i]) return false;
     return true;
   }
-}
-
-/** What a discarded line holds after `chunk[lineStart..end)` is added to `tail`. */
-function discardTail(tail: 0 | 1 | 2, chunk: Uint8Array, lineStart: number, end: number): 0 | 1 | 2 {
-  if (end === lineStart) return tail;
-  if (tail === 0 && end - lineStart === 1 && chunk[lineStart] === CR) return 1;
-  return 2;
 }
 
 function isFollowsLine(bytes: Uint8Array, start: number, end: number): boolean {

@@ -2,6 +2,7 @@
  * Encodes actions (and, for the simulator, responses and events) into AMI bytes, refusing
  * anything that would change meaning on the wire or that Asterisk would reject.
  */
+import { asciiLower } from "./ascii.ts";
 import { AmiError, preview } from "./errors.ts";
 
 /** A header value; arrays become repeated headers, `undefined` is left out. */
@@ -68,7 +69,7 @@ export function actionHeaders(action: ActionInput): Array<[string, string]> {
       else pairs.push([key, valueText(key, value as string | number | boolean | bigint)]);
     }
   }
-  const actionAt = pairs.findIndex(([key]) => key.toLowerCase() === "action");
+  const actionAt = pairs.findIndex(([key]) => asciiLower(key) === "action");
   if (actionAt < 0) throw invalid('expected an "Action" header, got none (Asterisk answers "Missing action in request")');
   if (actionAt > 0) pairs.unshift(pairs.splice(actionAt, 1)[0]!);
   if (pairs[0]![1].trim() === "") throw invalid('expected a non-empty "Action" name, got an empty one');

@@ -6,6 +6,8 @@
 /** What the first header says a message is. */
 export type MessageKind = "response" | "event" | "action" | "unknown";
 
+import { asciiLower, equalsIgnoringAsciiCase } from "./ascii.ts";
+
 const utf8 = new TextDecoder();
 
 /** Names of the headers that open a `Response: Follows` message before its raw body. */
@@ -104,25 +106,21 @@ export class AmiMessage {
     return this.#follows;
   }
 
-  /** The first value of `name` (case-insensitive), or undefined. */
+  /** The first value of `name` (ASCII case-insensitive, as Asterisk compares), or undefined. */
   get(name: string): string | undefined {
     const fields = this.#parsed();
-    const lower = name.toLowerCase();
     for (let i = 0; i < fields.length; i += 2) {
-      const key = fields[i]!;
-      if (key === name || (key.length === lower.length && key.toLowerCase() === lower)) return fields[i + 1];
+      if (equalsIgnoringAsciiCase(fields[i]!, name)) return fields[i + 1];
     }
     return undefined;
   }
 
-  /** Every value of `name` (case-insensitive), in order. */
+  /** Every value of `name` (ASCII case-insensitive), in order. */
   getAll(name: string): string[] {
     const fields = this.#parsed();
-    const lower = name.toLowerCase();
     const values: string[] = [];
     for (let i = 0; i < fields.length; i += 2) {
-      const key = fields[i]!;
-      if (key === name || (key.length === lower.length && key.toLowerCase() === lower)) values.push(fields[i + 1]!);
+      if (equalsIgnoringAsciiCase(fields[i]!, name)) values.push(fields[i + 1]!);
     }
     return values;
   }
@@ -147,11 +145,12 @@ export class AmiMessage {
 
   /**
    * A plain object: the first spelling of each key, a string for a single value and an array
-   * of strings for a repeated one. Keys that differ only by case are merged.
+   * of strings for a repeated one. Keys that differ only by ASCII case are merged, by the same
+   * rule as {@link get}.
    */
   toObject(): Record<string, string | string[]> {
     const fields = this.#parsed();
-    if (fields.length <= 2 * PAIRWISE_KEYS && distinctAsciiKeys(fields)) {
+    if (fields.length <= 2 * PAIRWISE_KEYS && distinctKeys(fields)) {
       // The common case: nothing to merge, so no lower-casing and no Map.
       const plain: Record<string, string> = {};
       for (let i = 0; i < fields.length; i += 2) setOwn(plain, fields[i]!, fields[i + 1]!);
@@ -160,7 +159,7 @@ export class AmiMessage {
     const out: Record<string, string | string[]> = {};
     const spelling = new Map<string, string>();
     for (let i = 0; i < fields.length; i += 2) {
-      const lower = fields[i]!.toLowerCase();
+      const lower = asciiLower(fields[i]!);
       const value = fields[i + 1]!;
       const key = spelling.get(lower);
       if (key === undefined) {
@@ -181,7 +180,7 @@ export class AmiMessage {
   }
 
   #classify(): MessageKind {
-    if (this.#fields) return kindOfKey((this.#fields[0] ?? "").toLowerCase());
+    if (this.#fields) return kindOfKey(asciiLower(this.#fields[0] ?? ""));
     const bytes = this.bytes;
     const end = this.#firstLineEnd;
     if (startsWithWord(bytes, 0, end, "event:")) return "event";
@@ -205,31 +204,11 @@ function setOwn(target: Record<string, string | string[]>, key: string, value: s
 /** Up to this many keys, {@link AmiMessage.toObject} looks for case-insensitive repeats pairwise. */
 const PAIRWISE_KEYS = 48;
 
-/**
- * True when every key in `fields` is ASCII and no two keys are equal ignoring case. For ASCII,
- * `a.toLowerCase() === b.toLowerCase()` exactly when both have the same length and the same
- * characters up to the case of letters, so this decides what the Map in `toObject` would.
- */
-function distinctAsciiKeys(fields: string[]): boolean {
-  for (let i = 0; i < fields.length; i += 2) {
+/** True when no two keys in `fields` are equal ignoring ASCII case: `toObject` has nothing to merge. */
+function distinctKeys(fields: string[]): boolean {
+  for (let i = 2; i < fields.length; i += 2) {
     const key = fields[i]!;
-    const length = key.length;
-    for (let c = 0; c < length; c++) if (key.charCodeAt(c) >= 0x80) return false;
-    for (let j = 0; j < i; j += 2) {
-      const other = fields[j]!;
-      if (other.length === length && sameIgnoringAsciiCase(key, other, length)) return false;
-    }
-  }
-  return true;
-}
-
-function sameIgnoringAsciiCase(a: string, b: string, length: number): boolean {
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const lower = x | 0x20;
-    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+    for (let j = 0; j < i; j += 2) if (equalsIgnoringAsciiCase(key, fields[j]!)) return false;
   }
   return true;
 }
@@ -268,7 +247,7 @@ function parseFields(text: string, follows: boolean): string[] {
         }
       } else {
         const key = text.slice(start, colon);
-        if (follows && !FOLLOWS_HEADERS.has(key.toLowerCase())) {
+        if (follows && !FOLLOWS_HEADERS.has(asciiLower(key))) {
           inBody = true;
           pushBodyLine(fields, text.slice(start, lineEnd));
         } else {
@@ -284,7 +263,7 @@ function parseFields(text: string, follows: boolean): string[] {
 /** The value after `Key:`: `Output` keeps everything after its one separating space. */
 function headerValue(text: string, key: string, from: number, to: number): string {
   let i = from;
-  if (key.length === 6 && (key.charCodeAt(0) | 0x20) === 0x6f && key.toLowerCase() === "output") {
+  if (key.length === 6 && (key.charCodeAt(0) | 0x20) === 0x6f && equalsIgnoringAsciiCase(key, "output")) {
     if (text.charCodeAt(i) === 0x20) i++;
     return text.slice(i, to);
   }
