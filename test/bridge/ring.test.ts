@@ -84,7 +84,7 @@ describe("the replay ring", () => {
     const { subscription, replay } = bus.resume(0, { filter: wanted });
     expect(replay.entries.length).toBe(expected);
     expect(replay.entries.every((entry) => entry.message!.get("Channel") !== undefined)).toBe(true);
-    subscription.close("client");
+    subscription.close();
   });
 
   test("keeps nothing a replay computed: every replay starts from the stored bytes", () => {
