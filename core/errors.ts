@@ -1,3 +1,5 @@
+import type { ConnectFailureReason } from "./connect-failure.ts";
+
 /** Stable error codes; tests and callers switch on these, never on messages. */
 export type AmiErrorCode =
   | "BANNER_INVALID"
@@ -9,7 +11,10 @@ export type AmiErrorCode =
   | "MALFORMED_MESSAGE"
   | "INVALID_ACTION"
   | "INVALID_CONFIG"
+  /** The server refused the credentials (`Authentication failed`). */
   | "AUTH_FAILED"
+  /** The server refused the login for another reason (shutting down, account in use): not the secret's fault. */
+  | "LOGIN_REFUSED"
   | "CONNECT_FAILED"
   | "CONNECTION_LOST"
   | "NOT_CONNECTED"
@@ -26,10 +31,13 @@ export type AmiErrorCode =
 export class AmiError extends Error {
   override name = "AmiError";
   readonly code: AmiErrorCode;
+  /** For `CONNECT_FAILED`: what kind of failure it was (refused, timeout …), which decides how soon to retry. */
+  readonly reason?: ConnectFailureReason;
 
-  constructor(code: AmiErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: AmiErrorCode, message: string, options?: { cause?: unknown; reason?: ConnectFailureReason }) {
     super(message, options);
     this.code = code;
+    if (options?.reason !== undefined) this.reason = options.reason;
   }
 }
 

@@ -1,4 +1,5 @@
 /** The two ways a connection attempt fails, worded the same on every runtime. */
+import { connectFailureReason } from "../../core/connect-failure.ts";
 import { AmiError } from "../../core/errors.ts";
 import type { ConnectOptions } from "../../core/ports.ts";
 
@@ -8,12 +9,15 @@ export function endpoint(options: Pick<ConnectOptions, "hostname" | "port">): st
   return `${host}:${options.port}`;
 }
 
-/** A refused, unresolvable, unreachable or unverifiable connection: `CONNECT_FAILED`. */
+/**
+ * A refused, unresolvable, unreachable or unverifiable connection: `CONNECT_FAILED`, with its
+ * `reason` (refused, timeout …) read from the system error code, so retries can tell them apart.
+ */
 export function connectFailed(options: ConnectOptions, cause: unknown): AmiError {
   const over = options.tls ? " over TLS" : "";
-  const reason = describe(cause);
-  return new AmiError("CONNECT_FAILED", `could not connect to ${endpoint(options)}${over}: ${reason}`, {
+  return new AmiError("CONNECT_FAILED", `could not connect to ${endpoint(options)}${over}: ${describe(cause)}`, {
     cause,
+    reason: connectFailureReason(cause, Boolean(options.tls)),
   });
 }
 

@@ -1,5 +1,10 @@
-/** The last N bus entries, for `Last-Event-ID` resume. Sequence numbers are contiguous, so an entry's slot is `seq % size`. */
+/**
+ * The last N bus entries, for `Last-Event-ID` resume. Sequence numbers are contiguous, so an
+ * entry's slot is `seq % size`. Each slot holds the entry's compact form (stored-entry.ts): the
+ * exact bytes of an event's frame, not the live entry with its socket-chunk view and encodings.
+ */
 import type { BusEntry } from "./entry.ts";
+import { type StoredEntry, heldBytes, restoredEntry, storedEntry } from "./stored-entry.ts";
 
 /** Result of {@link EntryRing.since}: the entries after a point, and the range that is no longer held. */
 export interface Replay {
@@ -13,8 +18,9 @@ export interface Replay {
 /** A fixed-size ring of the most recent entries. */
 export class EntryRing {
   readonly size: number;
-  readonly #slots: (BusEntry | undefined)[];
+  readonly #slots: (StoredEntry | undefined)[];
   #latest = 0;
+  #heldBytes = 0;
 
   constructor(size: number) {
     this.size = Math.max(0, Math.floor(size));
@@ -31,12 +37,23 @@ export class EntryRing {
     return Math.max(1, this.#latest - this.size + 1);
   }
 
-  add(entry: BusEntry): void {
-    this.#latest = entry.seq;
-    if (this.size > 0) this.#slots[entry.seq % this.size] = entry;
+  /** Bytes of frame buffers the ring keeps alive: the sum of the frames it holds, never whole socket chunks. */
+  get heldBytes(): number {
+    return this.#heldBytes;
   }
 
-  /** Entries with a sequence number above `seq`, oldest first. */
+  add(entry: BusEntry): void {
+    this.#latest = entry.seq;
+    if (this.size === 0) return;
+    const index = entry.seq % this.size;
+    const evicted = this.#slots[index];
+    if (evicted) this.#heldBytes -= heldBytes(evicted);
+    const slot = storedEntry(entry);
+    this.#heldBytes += heldBytes(slot);
+    this.#slots[index] = slot;
+  }
+
+  /** Entries with a sequence number above `seq`, oldest first; events are rebuilt from their stored frames. */
   since(seq: number): Replay {
     if (seq > this.#latest) {
       // An id from the future came from an earlier run of the bridge: say so, and replay this run.
@@ -46,8 +63,8 @@ export class EntryRing {
     const first = Math.max(seq + 1, this.size === 0 ? this.#latest + 1 : this.oldest);
     const entries: BusEntry[] = [];
     for (let s = first; s <= this.#latest; s++) {
-      const entry = this.#slots[s % this.size];
-      if (entry?.seq === s) entries.push(entry);
+      const slot = this.#slots[s % this.size];
+      if (slot?.seq === s) entries.push(restoredEntry(slot));
     }
     return first > seq + 1 ? { entries, missed: { from: seq + 1, to: first - 1 } } : { entries };
   }

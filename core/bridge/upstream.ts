@@ -2,7 +2,7 @@
  * One Asterisk server the bridge talks to: its own AMI client and state, under a name that
  * actions are routed by and that every event carries.
  */
-import { exponentialBackoff, type ReconnectStrategy } from "../client/backoff.ts";
+import { type BackoffOptions, exponentialBackoff, type ReconnectStrategy } from "../client/backoff.ts";
 import { AmiClient, type AmiClientOptions } from "../client/client.ts";
 import { clientOptionsFromUrl, parseAmiUrl, redactUrl } from "../client/url.ts";
 import type { Connector, Runtime, TlsSessionInfo } from "../ports.ts";
@@ -38,16 +38,15 @@ export interface UpstreamSpec {
 export const REFUSED_LOGIN_RETRY_MS = 60_000;
 
 /**
- * A bridge runs unattended, so unlike a script it never gives up: ordinary failures back off
- * exponentially, and a refused login or a server that is not AMI is retried once a minute (the
- * client never retries those faster than its `fatalRetryMinMs`).
+ * A bridge runs unattended, so unlike a script it never gives up. The client's cause-aware
+ * backoff (see {@link exponentialBackoff}): a refused connect (Asterisk restarting) is retried at
+ * least once a second, so the bridge is back within about a second of the server's return
+ * however long it was away; other failures back off up to 30 s; a wrong secret, a server that is
+ * not AMI or a pin mismatch is retried once a minute (an operator may fix either at any time; the
+ * client never retries those faster than its `fatalRetryMinMs`). `options` scale the schedules (tests).
  */
-export function bridgeReconnect(): ReconnectStrategy {
-  const backoff = exponentialBackoff();
-  return (attempt, cause) => {
-    const delay = backoff(attempt, cause);
-    return delay === false ? REFUSED_LOGIN_RETRY_MS : delay;
-  };
+export function bridgeReconnect(options: BackoffOptions = {}): ReconnectStrategy {
+  return exponentialBackoff({ fatalMs: REFUSED_LOGIN_RETRY_MS, ...options });
 }
 
 /** Wraps the connector of one upstream (TLS policy, proxies, instrumentation). */

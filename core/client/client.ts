@@ -6,11 +6,12 @@
 import { monotonicFactory } from "ulid";
 import { parseBanner, type Banner } from "../banner.ts";
 import { AmiDecoder } from "../decoder.ts";
+import { connectFailureReason } from "../connect-failure.ts";
 import { ASTERISK_INPUT_LIMITS, actionHeaders, encodeHeaders, type ActionInput } from "../encoder.ts";
 import { AmiError } from "../errors.ts";
 import type { AmiMessage } from "../message.ts";
 import type { Transport } from "../ports.ts";
-import { exponentialBackoff } from "./backoff.ts";
+import { exponentialBackoff, retryClass } from "./backoff.ts";
 import type { BoundedQueue } from "./bounded-queue.ts";
 import { Emitter } from "./emitter.ts";
 import { EventFanout, type EventStreamOptions } from "./event-fanout.ts";
@@ -26,8 +27,6 @@ export type { EventStreamOptions } from "./event-fanout.ts";
 export type { AmiClientOptions, ClientEvents, ClientState, ClientStats, Gap, SendOptions, StateChange } from "./types.ts";
 
 const PRE_LOGIN_ACTIONS = new Set(["login", "challenge", "logoff"]);
-/** Causes that the same attempt will hit again: never retried faster than `fatalRetryMinMs`. */
-const FATAL_CAUSES = new Set(["AUTH_FAILED", "BANNER_INVALID", "TLS_PIN_MISMATCH"]);
 
 /** One connection to one Asterisk server, kept alive and logged in. */
 export class AmiClient {
@@ -353,7 +352,8 @@ export class AmiClient {
       }
       if (this.#closing) break;
       let delay = strategy(attempt++, cause);
-      if (delay !== false && FATAL_CAUSES.has(cause.code)) delay = Math.max(delay, this.#options.fatalRetryMinMs ?? 30_000);
+      // What the same attempt will hit again is never retried faster than `fatalRetryMinMs`, whatever the strategy says.
+      if (delay !== false && retryClass(cause) === "fatal") delay = Math.max(delay, this.#options.fatalRetryMinMs ?? 30_000);
       if (delay === false) {
         this.#ready.reject(cause);
         this.#setState("closed", cause);
@@ -376,6 +376,10 @@ export class AmiClient {
     try {
       transport = await this.#options.connect({ hostname: this.#options.hostname, port: this.port, tls: this.#options.tls ?? false, signal: deadline });
     } catch (error) {
+      if (error instanceof AmiError && error.code === "ABORTED" && !this.#closeController.signal.aborted) {
+        // Our own deadline, not a caller's abort: a connect timeout, retried like one.
+        return { cause: new AmiError("CONNECT_FAILED", `could not connect to ${this.#address} within ${timeoutMs} ms`, { cause: error, reason: "timeout" }), ready: false };
+      }
       return { cause: asAmiError(error, "CONNECT_FAILED", `could not connect to ${this.#address}`), ready: false };
     }
     this.#transport = transport;
@@ -470,7 +474,9 @@ export class AmiClient {
 
 function asAmiError(error: unknown, code: "CONNECT_FAILED" | "CONNECTION_LOST", context: string): AmiError {
   if (error instanceof AmiError) return error;
-  return new AmiError(code, `${context}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  // A connector that is not one of ours (a test transport, a proxy) still gets its failure classified.
+  const reason = code === "CONNECT_FAILED" ? { reason: connectFailureReason(error) } : {};
+  return new AmiError(code, `${context}: ${(error as Error)?.message ?? String(error)}`, { cause: error, ...reason });
 }
 
 function abortError(signal: AbortSignal): AmiError {

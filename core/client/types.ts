@@ -54,7 +54,7 @@ export interface AmiClientOptions {
   connectTimeoutMs?: number;
   /** Ping after this much silence and drop the connection when the Pong is late. Default 15 s / 10 s. */
   keepalive?: false | { intervalMs: number; timeoutMs: number };
-  /** Delay before the next attempt, or false to stop. Default: exponential backoff with jitter. */
+  /** Delay before the next attempt, or false to stop. Default: `exponentialBackoff()`, a schedule per kind of failure (a refused connect is retried within 1 s). */
   reconnect?: false | ReconnectStrategy;
   /**
    * Least delay before retrying after a refused login or a server that is not AMI, whatever the

@@ -25,6 +25,8 @@ export interface PbxState {
   sessions(): readonly SimSession[];
   /** Sleeps `ms` (cut short when the PBX closes). */
   sleep(ms: number): Promise<void>;
+  /** Asterisk is stopping: every action, Login included, is refused. */
+  shuttingDown(): boolean;
 }
 
 /** One action being handled. */

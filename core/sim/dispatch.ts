@@ -1,6 +1,6 @@
 /**
  * The checks Asterisk's process_message makes before an action runs, in its order: input
- * limits, a missing Action, login required, unknown action, write permission.
+ * limits, a missing Action, shutting down, login required, unknown action, write permission.
  */
 import { AmiError } from "../errors.ts";
 import type { AmiMessage } from "../message.ts";
@@ -47,6 +47,7 @@ export async function dispatch(session: SimSession, input: AmiMessage | AmiError
     pbx.publish(requestBadFormat(session, session.username, "NONE"));
     return;
   }
+  if (pbx.shuttingDown()) return ctx.error("Asterisk is shutting down");
   const lower = action.toLowerCase();
   if (!session.authenticated && !BEFORE_LOGIN.has(lower)) {
     ctx.error("Permission denied");

@@ -79,6 +79,11 @@ export class SimulatedPbx {
   readonly #calls: CallSimulator;
   readonly #state: PbxState;
   readonly #actions: ReadonlyMap<string, ActionSpec> = ACTIONS_BY_NAME;
+  /**
+   * Asterisk has begun to stop (`core stop gracefully`): sessions stay open, but every action,
+   * Login included, gets `Response: Error` / `Message: Asterisk is shutting down`.
+   */
+  shuttingDown = false;
   #listener: Listener | undefined;
   #tls = false;
   #nextSessionId = 1;
@@ -101,6 +106,7 @@ export class SimulatedPbx {
       publish: (event) => void this.#publish(event),
       sessions: () => pbx.sessions,
       sleep: async (ms) => void (await this.#timers.sleep(ms)),
+      shuttingDown: () => pbx.shuttingDown,
     };
   }
 
