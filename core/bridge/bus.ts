@@ -31,6 +31,21 @@ export class TooManySubscribersError extends Error {
   readonly code = "TOO_MANY_SUBSCRIBERS";
 }
 
+/** What a notice type declares when a plugin defines it. */
+export interface NoticeDefinition {
+  /** Read classes a token needs to see these notices (default none: every reader of the server). */
+  classes?: readonly string[];
+}
+
+/** Thrown when a notice type is published before it is defined, or defined twice differently. */
+export class NoticeTypeError extends Error {
+  override name = "NoticeTypeError";
+  readonly code = "NOTICE_TYPE_INVALID";
+}
+
+/** Notice type names: lower case, dot-separated words (`webhook.disabled`). */
+const NOTICE_TYPE = /^[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_-]*)*$/;
+
 /** Synchronous observer of every published entry (metrics, registries); must be quick and must not throw. */
 export type BusListener = (entry: BusEntry) => void;
 
@@ -40,6 +55,7 @@ export class EventBus {
   readonly maxSubscribers: number;
   /** Entries published, by type. */
   readonly published: Record<EntryType, number> = { event: 0, gap: 0, upstream: 0 };
+  readonly #notices = new Map<string, NoticeDefinition>([["gap", {}], ["upstream", {}]]);
   readonly #subscribers = new Set<Subscription>();
   readonly #retired = new Map<string, SubscriberKindStats>();
   readonly #listeners = new Set<BusListener>();
@@ -64,9 +80,32 @@ export class EventBus {
     return this.#publish(eventEntry(++this.#seq, server, message));
   }
 
-  /** Publishes a bridge notice about `server`. */
-  publishNotice(type: "gap" | "upstream", server: string, fields: Record<string, unknown>): BusEntry {
-    return this.#publish(noticeEntry(++this.#seq, type, server, fields));
+  /**
+   * Declares a notice type a plugin publishes (`webhook.disabled`, `call`), so filters accept it
+   * in `types=` and grants know which read classes it needs. Defining the same type again with the
+   * same classes is allowed (a plugin restarted); with other classes it is an error.
+   */
+  defineNotice(type: string, definition: NoticeDefinition = {}): void {
+    if (type === "event" || !NOTICE_TYPE.test(type)) throw new NoticeTypeError(`expected a notice type of lower-case dot-separated words other than "event", got ${JSON.stringify(type)}`);
+    const classes = [...(definition.classes ?? [])].map((c) => c.toLowerCase()).sort();
+    const known = this.#notices.get(type);
+    if (known && JSON.stringify(known.classes ?? []) !== JSON.stringify(classes)) {
+      throw new NoticeTypeError(`notice type ${JSON.stringify(type)} is already defined with classes [${(known.classes ?? []).join(", ")}]`);
+    }
+    this.#notices.set(type, { classes });
+    this.published[type] ??= 0;
+  }
+
+  /** Every notice type that may be published, built-in ones first. */
+  noticeTypes(): string[] {
+    return [...this.#notices.keys()];
+  }
+
+  /** Publishes a notice about `server`; its type must be built in or defined with {@link defineNotice}. */
+  publishNotice(type: string, server: string, fields: Record<string, unknown>): BusEntry {
+    const definition = this.#notices.get(type);
+    if (!definition) throw new NoticeTypeError(`expected a defined notice type (${this.noticeTypes().join(", ")}), got ${JSON.stringify(type)}`);
+    return this.#publish(noticeEntry(++this.#seq, type, server, fields, definition.classes));
   }
 
   /** Observes every entry synchronously; returns the function that stops it. */
@@ -116,7 +155,7 @@ export class EventBus {
   }
 
   #publish(entry: BusEntry): BusEntry {
-    this.published[entry.type]++;
+    this.published[entry.type] = (this.published[entry.type] ?? 0) + 1;
     this.ring.add(entry);
     for (const listener of this.#listeners) {
       try {

@@ -1,12 +1,15 @@
 /**
- * What flows on the bus: AMI events, plus the bridge's own notices (an upstream changed state, a
- * reconnect lost events). Every entry has a bridge-wide sequence number, so a subscriber can
+ * What flows on the bus: AMI events, plus notices (an upstream changed state, a reconnect lost
+ * events, and whatever types plugins define: `webhook.disabled`, `call`, …). Every entry has a bridge-wide sequence number, so a subscriber can
  * resume after any of them, and is serialised at most once however many subscribers it reaches.
  */
 import type { AmiMessage } from "../message.ts";
 
-/** The kinds of entry a subscriber sees. */
-export type EntryType = "event" | "gap" | "upstream";
+/** The bridge's own notice types; plugins add theirs with `EventBus.defineNotice`. */
+export type BuiltinNoticeType = "gap" | "upstream";
+
+/** The kinds of entry a subscriber sees: `event` (AMI), or a notice type. */
+export type EntryType = "event" | BuiltinNoticeType | (string & {});
 
 /** One entry on the bus. */
 export interface BusEntry {
@@ -23,7 +26,7 @@ export interface BusEntry {
   readonly message?: AmiMessage;
   /** Fields of a notice. */
   readonly fields?: Readonly<Record<string, unknown>>;
-  /** Lower-case event classes from `Privilege` (without `all`); empty when the event has none. */
+  /** Lower-case event classes from `Privilege` (without `all`), or a notice's classes; empty when there are none. */
   classes(): readonly string[];
   /** The JSON text subscribers receive; computed once. */
   json(): string;
@@ -47,10 +50,13 @@ class Entry implements BusEntry {
     readonly receivedAt: number,
     readonly message?: AmiMessage,
     readonly fields?: Readonly<Record<string, unknown>>,
+    /** For notices: the read classes a token needs to see them (none: every reader of the server). */
+    readonly noticeClasses?: readonly string[],
   ) {}
 
   classes(): readonly string[] {
     if (this.#classes) return this.#classes;
+    if (this.type !== "event") return (this.#classes = this.noticeClasses ?? NO_CLASSES);
     const privilege = this.message?.get("Privilege");
     if (!privilege) return (this.#classes = NO_CLASSES);
     return (this.#classes = privilege
@@ -77,7 +83,7 @@ export function eventEntry(seq: number, server: string, message: AmiMessage): Bu
   return new Entry(seq, "event", server, message.name, message.receivedAt || Date.now(), message);
 }
 
-/** Makes the entry for a bridge notice. */
-export function noticeEntry(seq: number, type: Exclude<EntryType, "event">, server: string, fields: Record<string, unknown>): BusEntry {
-  return new Entry(seq, type, server, type, Date.now(), undefined, fields);
+/** Makes the entry for a notice; `classes` are the read classes a token needs to see it. */
+export function noticeEntry(seq: number, type: string, server: string, fields: Record<string, unknown>, classes?: readonly string[], at = Date.now()): BusEntry {
+  return new Entry(seq, type, server, type, at, undefined, fields, classes);
 }

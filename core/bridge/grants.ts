@@ -39,8 +39,10 @@ export function maySeeServer(policy: TokenPolicy, server: string): boolean {
 /** Whether the policy may read the entry: like Asterisk, every class of the event must be granted. */
 export function mayRead(policy: TokenPolicy, entry: BusEntry): boolean {
   if (!maySeeServer(policy, entry.server)) return false;
-  if (entry.type !== "event" || policy.read.includes("*")) return true;
+  if (policy.read.includes("*")) return true;
   const classes = entry.classes();
+  // A notice without classes is about the server itself (state, gaps): every reader of it may see it.
+  if (entry.type !== "event" && classes.length === 0) return true;
   return classes.length > 0 && classes.every((c) => policy.read.includes(c));
 }
 

@@ -3,7 +3,7 @@
  * into one predicate. The bus calls it for every entry and every subscriber, so it only does set
  * lookups and precompiled RegExp tests, and allocates nothing per call.
  */
-import type { BusEntry, EntryType } from "../../core/bridge/entry.ts";
+import type { BusEntry } from "../../core/bridge/entry.ts";
 import { mayRead, maySeeServer, type TokenPolicy } from "../../core/bridge/grants.ts";
 import { HttpProblem } from "../../core/bridge/problem.ts";
 import type { Upstreams } from "../../core/bridge/upstream.ts";
@@ -11,7 +11,8 @@ import type { Upstreams } from "../../core/bridge/upstream.ts";
 /** Decides whether a subscriber receives an entry. */
 export type EntryPredicate = (entry: BusEntry) => boolean;
 
-const ENTRY_TYPES: readonly EntryType[] = ["event", "gap", "upstream"];
+/** Notice types when the caller does not pass the bus's own list. */
+const BUILTIN_NOTICES: readonly string[] = ["gap", "upstream"];
 const EVENT_NAME = /^[A-Za-z0-9_*-]+$/;
 const HEADER_NAME = /^[^\s:]+$/;
 /** Distinct event names whose verdict is remembered; past it names are tested without the memo. */
@@ -93,7 +94,7 @@ function parseMatch(value: string): HeaderMatch {
  * {@link HttpProblem} naming the parameter when one does not parse, and a 403 when `server`
  * names an upstream the token may not use.
  */
-export function compileFilter(query: URLSearchParams, upstreams: Upstreams, policy: TokenPolicy): EntryPredicate {
+export function compileFilter(query: URLSearchParams, upstreams: Upstreams, policy: TokenPolicy, noticeTypes: readonly string[] = BUILTIN_NOTICES): EntryPredicate {
   const names = listParam(query, "events", "comma-separated event names (letters, digits, _ and -, * as a wildcard)");
   for (const name of names ?? []) {
     if (!EVENT_NAME.test(name)) throw badFilter("events", "event names of letters, digits, _ and -, with * as a wildcard", name);
@@ -108,13 +109,14 @@ export function compileFilter(query: URLSearchParams, upstreams: Upstreams, poli
     }
   }
 
-  const typeList = listParam(query, "types", `a comma-separated list of ${ENTRY_TYPES.join(", ")}`);
-  let types: Record<EntryType, boolean> | undefined;
+  const entryTypes = ["event", ...noticeTypes];
+  const typeList = listParam(query, "types", `a comma-separated list of ${entryTypes.join(", ")}`);
+  let types: Set<string> | undefined;
   if (typeList) {
-    types = { event: false, gap: false, upstream: false };
+    types = new Set();
     for (const type of typeList) {
-      if (!(ENTRY_TYPES as readonly string[]).includes(type)) throw badFilter("types", `a comma-separated list of ${ENTRY_TYPES.join(", ")}`, type);
-      types[type as EntryType] = true;
+      if (!entryTypes.includes(type)) throw badFilter("types", `a comma-separated list of ${entryTypes.join(", ")}`, type);
+      types.add(type);
     }
   }
 
@@ -127,7 +129,7 @@ export function compileFilter(query: URLSearchParams, upstreams: Upstreams, poli
   const matchCount = matches.length;
 
   return (entry) => {
-    if (types !== undefined && !types[entry.type]) return false;
+    if (types !== undefined && !types.has(entry.type)) return false;
     if (servers !== undefined && !servers.has(entry.server)) return false;
     // Name and header filters select AMI events; the bridge's notices always pass them.
     if (entry.type === "event") {

@@ -29,7 +29,7 @@ export const eventsPlugin = definePlugin({
     /** Filter and resume point of a request; throws the 400/403 problems before anything is opened. */
     const parseRequest = (c: Context<BridgeEnv>) => {
       const query = new URL(c.req.url).searchParams;
-      const filter = compileFilter(query, upstreams, c.get("policy"));
+      const filter = compileFilter(query, upstreams, c.get("policy"), ctx.bus.noticeTypes());
       const lastSeq = parseLastEventId(c.req.header("last-event-id"), query.get("lastEventId"));
       return { filter, lastSeq };
     };

@@ -14,7 +14,7 @@ const ProblemSchema = v.object({
 const problem = (description: string): RouteResponse => ({ description, contentType: "application/problem+json", schema: ProblemSchema });
 
 const EntrySchema = v.object({
-  type: v.picklist(["event", "gap", "upstream"]),
+  type: v.pipe(v.string(), v.description("event (AMI), gap, upstream, or a notice type a plugin defines (webhook.disabled, call …)")),
   seq: v.optional(v.number()),
   server: v.optional(v.string()),
   name: v.optional(v.string()),
