@@ -131,6 +131,83 @@ export interface Files {
   remove(path: string): Promise<void>;
 }
 
+/** One bus entry as the journal stores it. */
+export interface JournalRecord {
+  /** Bridge sequence number. Appends continue the sequence: each record's is above every stored one. */
+  readonly seq: number;
+  /** Milliseconds since the epoch when the entry was received (events) or raised (notices). */
+  readonly time: number;
+  /** Entry type: `event`, or a notice type. */
+  readonly type: string;
+  /** Upstream (Asterisk server) name. */
+  readonly server: string;
+  /** Event name, or the notice type. */
+  readonly name: string;
+  /** The AMI frame's bytes for events; the notice's fields as UTF-8 JSON for notices. */
+  readonly data: Uint8Array;
+}
+
+/** Bounds for {@link Journal.trim}; records are removed oldest first until every one holds. */
+export interface JournalBounds {
+  /** Most records kept. */
+  maxRecords?: number;
+  /** Most bytes of `data` kept. */
+  maxBytes?: number;
+  /** Records with `time` before this (ms since the epoch) are removed. */
+  minTime?: number;
+}
+
+/** Size and range of a journal. `firstSeq` > `lastSeq` when it holds no record. */
+export interface JournalStats {
+  records: number;
+  /** Bytes of `data` held. */
+  bytes: number;
+  /** Sequence number of the oldest record held (`lastSeq + 1` when empty). */
+  firstSeq: number;
+  /** Highest sequence number ever appended, even when trimmed since (0 for a new journal). */
+  lastSeq: number;
+  /** `time` of the oldest record held. */
+  oldestTime?: number;
+}
+
+/**
+ * A durable, ordered log of bus entries with small durable values beside it (consumer cursors,
+ * webhook subscriptions, dead letters): the store behind webhooks and resume across restarts.
+ * Each runtime implements it once (SQLite in WAL mode through its built-in driver); every
+ * implementation passes the same conformance suite, so another backend can take its place.
+ * Methods are async so a networked backend fits; calls are not made concurrently by the bridge.
+ */
+export interface Journal {
+  /** Appends records in one transaction; they are durable when the promise resolves. */
+  append(records: readonly JournalRecord[]): Promise<void>;
+  /** Up to `limit` records with a sequence number above `afterSeq`, oldest first. */
+  read(afterSeq: number, limit: number): Promise<JournalRecord[]>;
+  stats(): Promise<JournalStats>;
+  /** Removes the oldest records until every bound holds; resolves to how many went. */
+  trim(bounds: JournalBounds): Promise<number>;
+  /** A durable value (JSON text by convention), or undefined. */
+  getValue(key: string): Promise<string | undefined>;
+  /** Sets and deletes (`undefined`) values in one transaction. */
+  setValues(entries: ReadonlyArray<readonly [key: string, value: string | undefined]>): Promise<void>;
+  /** Every value whose key starts with `prefix`, in key order. */
+  listValues(prefix: string): Promise<Array<[string, string]>>;
+  /** Flushes and closes; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link OpenJournal}. */
+export interface OpenJournalOptions {
+  /** Database file; its folder is created when missing. */
+  path: string;
+}
+
+/**
+ * Opens (or creates) a journal. A file that is not a journal, or is damaged, is moved aside
+ * (`<path>.damaged-<time>`) and the promise rejects with a `JournalError` coded
+ * `JOURNAL_CORRUPT` naming both paths: never a crash loop, never a silent fresh start.
+ */
+export type OpenJournal = (options: OpenJournalOptions) => Promise<Journal>;
+
 /** Everything a runtime provides. Passed in explicitly; never sniffed inside `core/`. */
 export interface Runtime {
   /** `node`, `deno` or `bun`. */
@@ -139,5 +216,7 @@ export interface Runtime {
   readonly listen: Listen;
   readonly serve?: Serve;
   readonly files?: Files;
+  /** The embedded journal (SQLite), where the runtime has one. */
+  readonly openJournal?: OpenJournal;
   env(name: string): string | undefined;
 }
