@@ -95,7 +95,7 @@ describe("amibridge serve", () => {
 
   test("no upstream: the demo simulator, the API open and said to be open, the console at /", async () => {
     const run = await serve([]);
-    expect(run.err.join("\n")).toContain("auth: open, because this is the demo");
+    expect(run.err.join("\n")).toContain("auth: open (no token needed), because this is the demo");
     await waitUntil(() => run.err.some((l) => l.includes("ready")), 5000);
     const ping = await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(ping.status).toBe(200);
@@ -106,6 +106,25 @@ describe("amibridge serve", () => {
     const command = await fetch(`${run.base}/v1/actions/Command`, { method: "POST", body: JSON.stringify({ Command: "core show uptime" }), headers: { "content-type": "application/json" } });
     expect(command.status).toBe(403);
     expect(await run.stop()).toBe(0);
+  }, 15_000);
+
+  test("the demo prints its simulator's full AMI URL; with 127.0.0.1:5038 taken it takes a random port and says so", async () => {
+    // Hold 5038 (unless something on this machine already does): the demo must not fail on it.
+    const blocker = await runtime.listen({ hostname: "127.0.0.1", port: 5038 }, (transport) => void transport.close()).catch(() => undefined);
+    try {
+      const run = await serve([]);
+      const log = run.err.join("\n");
+      const match = /simulated PBX: (ami:\/\/hello:world@127\.0\.0\.1:(\d+)) \(127\.0\.0\.1:5038 is in use, so a random port\)/.exec(log);
+      expect(match).not.toBeNull();
+      expect(Number(match![2])).not.toBe(5038);
+      // The printed URL is the one to use, as printed: the ami command logs in with it.
+      const out: string[] = [];
+      expect(await runCli(runtime, ["ami", match![1]!, "Ping"], { out: (l) => out.push(l), err: () => {} })).toBe(0);
+      expect(JSON.parse(out.join("\n")).response.Ping).toBe("Pong");
+      expect(await run.stop()).toBe(0);
+    } finally {
+      await blocker?.close();
+    }
   }, 15_000);
 
   test("a wrong field stops start-up with exit 78, naming the path, what was expected and what came", async () => {
