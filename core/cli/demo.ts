@@ -20,6 +20,9 @@ export const DEMO_CALL_INTERVAL_MS = 5000;
 /** The demo's phones: 2001–2003 answer, 2004 is busy, 2005 rings unanswered. */
 const DEMO_PHONES: Readonly<Record<string, CallOutcome>> = { "2004": "busy", "2005": "no-answer" };
 
+/** Human-scale timing, so a call is on screen (and in CoreShowChannels) for a few seconds. */
+const DEMO_CALL_TIMING = { setupMs: 50, answerMs: 1000, talkMs: 3000 };
+
 /** The calls the demo places in turn, all into the dialplan's `from-internal` context. */
 const DEMO_CALLS = ["2001", "2002", "2004", "2005"];
 
@@ -42,7 +45,7 @@ export interface Demo {
 
 /** Starts the simulated Asterisk on 127.0.0.1:5038, or on a random port when 5038 is taken. */
 export async function startDemo(runtime: Runtime): Promise<Demo> {
-  const pbx = new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome });
+  const pbx = new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING });
   let port: number;
   try {
     port = (await pbx.start({ hostname: "127.0.0.1", port: DEMO_AMI_PORT })).port;
@@ -55,7 +58,7 @@ export async function startDemo(runtime: Runtime): Promise<Demo> {
 }
 
 async function startOnAnyPort(runtime: Runtime): Promise<Demo> {
-  const pbx = new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome });
+  const pbx = new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING });
   const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
   return demo(pbx, port, true);
 }
