@@ -4,7 +4,8 @@
  * runs against a built-in simulated PBX with demo calls, so the first command always shows
  * something.
  */
-import { type BridgeOptions, createBridge } from "../bridge/bridge.ts";
+import { type BridgeOptions, createBridge, type PluginStatus } from "../bridge/bridge.ts";
+import { BridgeError } from "../bridge/errors.ts";
 import { createLogger, type Logger } from "../bridge/logger.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
 import type { UpstreamSpec } from "../bridge/upstream.ts";
@@ -70,16 +71,41 @@ function bridgeOptions(
   };
 }
 
-/** `serve --check`: builds the bridge without connecting or listening, so plugin options and TLS settings are checked too. */
-async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: PluginList, io: CliIo): Promise<number> {
+/** One plain line per plugin that is not running. */
+function pluginProblems(statuses: readonly PluginStatus[]): string[] {
+  return statuses
+    .filter((status) => status.state !== "running")
+    .map((status) => (status.state === "skipped" ? `plugin ${status.name} was skipped: ${status.error}` : `plugin ${status.name} could not start: ${status.error}`));
+}
+
+/** Builds (never starts) the bridge `config` describes; every problem it meets, one plain line each. */
+async function bridgeProblems(runtime: Runtime, config: BridgeConfig, plugins: PluginList): Promise<string[]> {
   try {
     const bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams: config.upstreams.map(toSpec), authMode: config.http.auth }));
-    const failed = bridge.plugins.filter((status) => status.state !== "running");
+    const problems = pluginProblems(bridge.plugins);
     await bridge.close({ graceMs: 0 });
-    for (const status of failed) io.err(`amibridge: plugin ${status.name} is ${status.state}: ${status.error}`);
-    if (failed.length > 0) return EXIT_CONFIG;
+    return problems;
   } catch (error) {
-    io.err(`amibridge: ${(error as Error).message}`);
+    if (!(error instanceof BridgeError)) return [(error as Error).message];
+    if (error.code !== "PLUGIN_INVALID_OPTIONS") return [...error.problems];
+    // Options that do not validate stop everything before any plugin is set up: check the rest
+    // once more without them, so a CA file or a TLS setting is reported in the same run.
+    const faulty = new Set(error.problems.map((line) => /^plugins\.([\w-]+)/.exec(line)?.[1]).filter((name) => name !== undefined));
+    const rest = Object.fromEntries(Object.entries(config.plugins).filter(([name]) => !faulty.has(name)));
+    if (faulty.size === 0 || Object.keys(rest).length === Object.keys(config.plugins).length) return [...error.problems];
+    const again = await bridgeProblems(runtime, { ...config, plugins: rest }, plugins);
+    return [...error.problems, ...again.filter((line) => !error.problems.includes(line))];
+  }
+}
+
+/**
+ * `serve --check`: builds the bridge without connecting or listening, so plugin options and TLS
+ * settings are checked too, and lists every problem found (`earlier`: those of the configuration itself).
+ */
+async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: PluginList, io: CliIo, earlier: readonly string[] = []): Promise<number> {
+  const problems = [...earlier, ...(await bridgeProblems(runtime, config, plugins))];
+  if (problems.length > 0) {
+    io.err(`amibridge: the configuration has ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
     return EXIT_CONFIG;
   }
   const upstreams = config.upstreams.map((u) => `${u.name} (${redactUrl(u.url)})`).join(", ") || "none (serve would run the demo simulator)";
@@ -122,11 +148,12 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     // Command-line flags win over the environment, which wins over the file.
     config = await loadConfig({ path, readText: runtime.files?.readText, env: (name) => overrides[name] ?? runtime.env(name) });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`amibridge: the configuration is not valid:\n${error.message}`);
-      return EXIT_CONFIG;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // --check goes on with what did validate, to report the plugins' and TLS problems in the same run.
+    const partial = (error as ConfigError<BridgeConfig>).partial;
+    if (checkOnly && partial) return checkConfig(runtime, partial, plugins, io, error.issues.map((issue) => issue.message));
+    io.err(`amibridge: the configuration is not valid:\n${error.message}`);
+    return EXIT_CONFIG;
   }
   if (!runtime.serve) {
     io.err(`amibridge: the ${runtime.name} adapter cannot serve HTTP`);

@@ -1,8 +1,9 @@
 /** `amibridge serve` in-process: config file and env overrides, tokens, demo mode, config errors, graceful stop. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runCli } from "../../core/cli/main.ts";
 import type { Runtime } from "../../core/ports.ts";
 import { SimulatedPbx } from "../../core/sim/mod.ts";
@@ -166,6 +167,35 @@ describe("amibridge serve", () => {
     const run = await serve(["--config", path, "--check"]);
     expect(await run.exit).toBe(78);
     expect(run.err.join("\n")).toContain("plugins.events.heartbeatMs");
+  });
+
+  test("--check on amibridge.example.json with nothing set lists every problem in one run, in plain words", async () => {
+    const example = fileURLToPath(new URL("../../amibridge.example.json", import.meta.url));
+    const run = await serve(["--config", example, "--check"]);
+    expect(await run.exit).toBe(78);
+    expect(run.out).toEqual([]);
+    const lines = run.err.join("\n").split("\n");
+    expect(lines[0]).toBe("amibridge: the configuration has 4 problems:");
+    for (const name of ["AMIBRIDGE_CRM_TOKEN", "AMIBRIDGE_WALLBOARD_TOKEN", "AMIBRIDGE_OPS_TOKEN"]) {
+      expect(lines).toContain(`  ${name} (tokens[${["AMIBRIDGE_CRM_TOKEN", "AMIBRIDGE_WALLBOARD_TOKEN", "AMIBRIDGE_OPS_TOKEN"].indexOf(name)}].tokenEnv): expected a token of at least 16 characters, received nothing (the variable is unset or empty)`);
+    }
+    const tls = lines.find((line) => line.includes("pbx2"));
+    expect(tls).toStartWith('  upstream pbx2 has TLS settings, but the tls plugin could not start: upstreams.pbx2.tls.ca: expected a readable CA file at "/etc/amibridge/pbx2-ca.pem"');
+    expect(run.err.join("\n")).not.toContain("must be loaded and running");
+  });
+
+  test("--check also reports short tokens, bad plugin options and the TLS problem together", async () => {
+    const example = JSON.parse(readFileSync(fileURLToPath(new URL("../../amibridge.example.json", import.meta.url)), "utf8"));
+    example.plugins.events.heartbeatMs = "soon";
+    const run = await serve(["--config", writeConfig(example), "--check"], { AMIBRIDGE_CRM_TOKEN: "short", AMIBRIDGE_WALLBOARD_TOKEN: TOKEN, AMIBRIDGE_OPS_TOKEN: `${TOKEN}-ops` });
+    expect(await run.exit).toBe(78);
+    const log = run.err.join("\n");
+    expect(log).toContain("the configuration has 3 problems:");
+    expect(log).toContain("AMIBRIDGE_CRM_TOKEN (tokens[0].tokenEnv): expected a token of at least 16 characters, received a string of 5 characters");
+    expect(log).toContain('plugins.events.heartbeatMs: expected number, received "soon"');
+    expect(log).toContain("upstream pbx2 has TLS settings, but the tls plugin could not start: upstreams.pbx2.tls.ca");
+    expect(log).not.toContain("short");
+    expect(log).not.toContain(TOKEN);
   });
 
   test("an unknown option or a missing value is a usage error, not ignored", async () => {
