@@ -390,7 +390,8 @@ export class CallSimulator {
   }
 
   #cdr(channel: SimChannel, call: SimCall, disposition: string, endedAt: number, last?: { application: string; data: string }): Pairs {
-    const isOne = channel.name.endsWith(";1");
+    // A phone's one channel, like a Local ;1 leg, ends where the Originate sent it.
+    const isOne = channel.name.endsWith(";1") || call.endpoint;
     return ev.cdr(channel, {
       destination: isOne ? channel.exten : call.request.destination.exten,
       destinationContext: isOne ? channel.context : call.request.destination.context,
