@@ -67,6 +67,13 @@ export interface Bridge {
   pluginHealth(): Record<string, unknown>[];
 }
 
+/** Why the tls plugin did not take over an upstream's TLS settings, in plain words. */
+function whyTlsIsNotApplied(tls: PluginStatus | undefined): string {
+  if (!tls) return "the tls plugin is not loaded (add it to the plugins)";
+  if (tls.state === "running") return "the tls plugin did not take them over";
+  return `the tls plugin could not start: ${tls.error ?? tls.state}`;
+}
+
 function describeStatus(status: PluginStatus | undefined): string {
   if (!status) return "not loaded";
   return status.error ? `${status.state}: ${status.error}` : status.state;
@@ -172,10 +179,13 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   }
 
   // A CA bundle or a pin that nobody applies would be a silent downgrade: refuse to start instead.
-  for (const upstream of upstreams.list()) {
-    if (upstream.spec.tls && !upstream.wrapped) {
-      throw new BridgeError("TLS_SETTINGS_UNAPPLIED", `upstream ${JSON.stringify(upstream.name)} has TLS settings (ca, serverName, fingerprint256 or insecure), so the tls plugin must be loaded and running to apply them; it is ${describeStatus(statuses.find((s) => s.name === "tls"))}`);
-    }
+  const unapplied = upstreams.list().filter((upstream) => upstream.spec.tls && !upstream.wrapped);
+  if (unapplied.length > 0) {
+    const tls = statuses.find((s) => s.name === "tls");
+    const lines = unapplied.map((upstream) => `upstream ${upstream.name} has TLS settings, but ${whyTlsIsNotApplied(tls)}`);
+    // The other plugins' failures go along, so `--check` can list every problem of this run.
+    const others = statuses.filter((s) => s.state !== "running" && s.name !== "tls").map((s) => `plugin ${s.name} is ${describeStatus(s)}`);
+    throw new BridgeError("TLS_SETTINGS_UNAPPLIED", lines.join("\n"), { problems: [...others, ...lines] });
   }
 
   const detach: (() => void)[] = [];

@@ -13,9 +13,12 @@ export type BridgeErrorCode =
 export class BridgeError extends Error {
   override name = "BridgeError";
   readonly code: BridgeErrorCode;
+  /** Every problem found, one plain line each, when the error sums up several (`--check` prints them). */
+  readonly problems: readonly string[];
 
-  constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: BridgeErrorCode, message: string, options?: { cause?: unknown; problems?: readonly string[] }) {
     super(message, options);
     this.code = code;
+    this.problems = options?.problems ?? [message];
   }
 }

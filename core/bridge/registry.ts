@@ -36,9 +36,10 @@ export function resolvePlugins(plugins: readonly (AnyPlugin | PluginUse)[], conf
     if (byName.has(name)) throw new BridgeError("PLUGIN_DUPLICATE", `expected each plugin once, got ${JSON.stringify(name)} twice`);
     byName.set(name, use);
   }
-  for (const name of Object.keys(configured)) {
-    if (!byName.has(name)) throw new BridgeError("PLUGIN_INVALID_OPTIONS", `plugins.${name}: expected the name of a loaded plugin (${[...byName.keys()].join(", ")}), received ${JSON.stringify(name)}`);
-  }
+  // Every options problem of every plugin is reported at once, so one `--check` run lists them all.
+  const invalid: string[] = Object.keys(configured)
+    .filter((name) => !byName.has(name))
+    .map((name) => `plugins.${name}: expected the name of a loaded plugin (${[...byName.keys()].join(", ")}), received ${JSON.stringify(name)}`);
   for (const use of uses) {
     for (const dependency of use.plugin.dependencies ?? []) {
       if (!byName.has(dependency)) {
@@ -55,19 +56,22 @@ export function resolvePlugins(plugins: readonly (AnyPlugin | PluginUse)[], conf
     state.set(name, "visiting");
     for (const dependency of use.plugin.dependencies ?? []) visit(byName.get(dependency)!, [...trail, name]);
     state.set(name, "done");
-    ordered.push({ definition: use.plugin, options: validateOptions(use, configured[name]) });
+    const validated = validateOptions(use, configured[name]);
+    if (validated.ok) ordered.push({ definition: use.plugin, options: validated.options });
+    else invalid.push(...validated.problems);
   };
   for (const use of uses) visit(use, []);
+  if (invalid.length > 0) {
+    throw new BridgeError("PLUGIN_INVALID_OPTIONS", invalid.length === 1 ? invalid[0]! : `${invalid.length} problems in plugin options:\n  ${invalid.join("\n  ")}`, { problems: invalid });
+  }
   return ordered;
 }
 
-function validateOptions(use: PluginUse, configured: unknown): unknown {
+function validateOptions(use: PluginUse, configured: unknown): { ok: true; options: unknown } | { ok: false; problems: string[] } {
   const input = use.options ?? configured;
   const schema = use.plugin.options;
-  if (!schema) return input;
+  if (!schema) return { ok: true, options: input };
   const result = v.safeParse(schema, input);
-  if (!result.success) {
-    throw new BridgeError("PLUGIN_INVALID_OPTIONS", `invalid options for plugin ${JSON.stringify(use.plugin.name)}:\n  ${describeIssues(result.issues, `plugins.${use.plugin.name}`).join("\n  ")}`);
-  }
-  return result.output;
+  if (!result.success) return { ok: false, problems: describeIssues(result.issues, `plugins.${use.plugin.name}`) };
+  return { ok: true, options: result.output };
 }

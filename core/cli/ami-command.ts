@@ -25,7 +25,10 @@ export const AMI_USAGE = `usage: amibridge ami <ami://user:secret@host:5038> <Ac
 URLs: ami:// (TCP, port 5038) or amis:// (TLS, port 5039); ?auth=md5, ?ca=<pem file>, ?servername=<name>, ?insecure=1`;
 
 function resultJson(result: ActionResult): unknown {
-  const json: Record<string, unknown> = { ok: result.ok, actionId: result.actionId, response: result.response.toObject() };
+  const response = result.response.toObject();
+  // Command's lines are printed once, as `output`, not again as the response's Output headers.
+  if (result.output) for (const key of Object.keys(response)) if (key.toLowerCase() === "output") delete response[key];
+  const json: Record<string, unknown> = { ok: result.ok, actionId: result.actionId, response };
   if (result.items.length > 0 || result.complete) json.items = result.items.map((item) => item.toObject());
   if (result.complete) json.complete = result.complete.toObject();
   if (result.output) json.output = result.output;
@@ -46,11 +49,15 @@ export async function amiCommand(runtime: Runtime, args: readonly string[], io: 
     return EXIT.usage;
   }
   const { options, positional } = parsed;
+  if (options.has("help") || positional.includes("-h")) {
+    io.out(AMI_USAGE);
+    return EXIT.ok;
+  }
   const [url, actionName, ...rest] = positional;
   const events = options.has("events");
-  if (!url || (!events && !actionName) || options.has("help")) {
+  if (!url || (!events && !actionName)) {
     io.err(AMI_USAGE);
-    return options.has("help") ? EXIT.ok : EXIT.usage;
+    return EXIT.usage;
   }
   const timeoutMs = options.has("timeout") ? Number(options.get("timeout")) : undefined;
   const count = options.has("count") ? Number(options.get("count")) : Infinity;

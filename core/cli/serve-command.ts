@@ -4,7 +4,8 @@
  * runs against a built-in simulated PBX with demo calls, so the first command always shows
  * something.
  */
-import { type BridgeOptions, createBridge } from "../bridge/bridge.ts";
+import { type BridgeOptions, createBridge, type PluginStatus } from "../bridge/bridge.ts";
+import { BridgeError } from "../bridge/errors.ts";
 import { createLogger, type Logger } from "../bridge/logger.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
 import type { UpstreamSpec } from "../bridge/upstream.ts";
@@ -13,9 +14,9 @@ import { loadConfig } from "../config/load.ts";
 import type { BridgeConfig } from "../config/types.ts";
 import { redactUrl } from "../client/url.ts";
 import type { Runtime } from "../ports.ts";
-import { SimulatedPbx } from "../sim/mod.ts";
 import { EXIT, type CliIo } from "./ami-command.ts";
 import { splitOptions } from "./args.ts";
+import { type Demo, demoNotice, startDemo } from "./demo.ts";
 
 /** Exit code for a configuration that does not validate (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -29,6 +30,11 @@ export const SERVE_USAGE = `usage: amibridge serve [--config amibridge.json] [--
   Environment: AMI_URL, AMI_NAME, AMIBRIDGE_CONFIG, AMIBRIDGE_PORT/PORT, AMIBRIDGE_HOST/HOST,
   AMIBRIDGE_TOKEN, AMIBRIDGE_AUTH=open`;
 
+/** Whether the API would be reachable from this machine only. */
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" || hostname.startsWith("127.");
+}
+
 /** The plugins `serve` loads; injected so `main.ts` (and tests) choose them explicitly. */
 export type PluginList = readonly AnyPlugin[];
 
@@ -39,14 +45,6 @@ function toSpec(upstream: BridgeConfig["upstreams"][number]): UpstreamSpec {
   if (upstream.connectTimeoutMs !== undefined) spec.connectTimeoutMs = upstream.connectTimeoutMs;
   if (upstream.tls) spec.tls = upstream.tls;
   return spec;
-}
-
-/** Starts the demo simulator and the demo calls; returns what to stop. */
-async function startDemo(runtime: Runtime, logger: Logger): Promise<{ pbx: SimulatedPbx; url: string }> {
-  const pbx = new SimulatedPbx({ listen: runtime.listen });
-  const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
-  logger.info(`no upstream configured (no --config upstreams, no AMI_URL): using the built-in simulated PBX on 127.0.0.1:${port} with a demo call every 5 s`);
-  return { pbx, url: `ami://hello:world@127.0.0.1:${port}` };
 }
 
 /** The bridge a configuration describes; `serve` and `serve --check` build the very same one. */
@@ -73,16 +71,41 @@ function bridgeOptions(
   };
 }
 
-/** `serve --check`: builds the bridge without connecting or listening, so plugin options and TLS settings are checked too. */
-async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: PluginList, io: CliIo): Promise<number> {
+/** One plain line per plugin that is not running. */
+function pluginProblems(statuses: readonly PluginStatus[]): string[] {
+  return statuses
+    .filter((status) => status.state !== "running")
+    .map((status) => (status.state === "skipped" ? `plugin ${status.name} was skipped: ${status.error}` : `plugin ${status.name} could not start: ${status.error}`));
+}
+
+/** Builds (never starts) the bridge `config` describes; every problem it meets, one plain line each. */
+async function bridgeProblems(runtime: Runtime, config: BridgeConfig, plugins: PluginList): Promise<string[]> {
   try {
     const bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams: config.upstreams.map(toSpec), authMode: config.http.auth }));
-    const failed = bridge.plugins.filter((status) => status.state !== "running");
+    const problems = pluginProblems(bridge.plugins);
     await bridge.close({ graceMs: 0 });
-    for (const status of failed) io.err(`amibridge: plugin ${status.name} is ${status.state}: ${status.error}`);
-    if (failed.length > 0) return EXIT_CONFIG;
+    return problems;
   } catch (error) {
-    io.err(`amibridge: ${(error as Error).message}`);
+    if (!(error instanceof BridgeError)) return [(error as Error).message];
+    if (error.code !== "PLUGIN_INVALID_OPTIONS") return [...error.problems];
+    // Options that do not validate stop everything before any plugin is set up: check the rest
+    // once more without them, so a CA file or a TLS setting is reported in the same run.
+    const faulty = new Set(error.problems.map((line) => /^plugins\.([\w-]+)/.exec(line)?.[1]).filter((name) => name !== undefined));
+    const rest = Object.fromEntries(Object.entries(config.plugins).filter(([name]) => !faulty.has(name)));
+    if (faulty.size === 0 || Object.keys(rest).length === Object.keys(config.plugins).length) return [...error.problems];
+    const again = await bridgeProblems(runtime, { ...config, plugins: rest }, plugins);
+    return [...error.problems, ...again.filter((line) => !error.problems.includes(line))];
+  }
+}
+
+/**
+ * `serve --check`: builds the bridge without connecting or listening, so plugin options and TLS
+ * settings are checked too, and lists every problem found (`earlier`: those of the configuration itself).
+ */
+async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: PluginList, io: CliIo, earlier: readonly string[] = []): Promise<number> {
+  const problems = [...earlier, ...(await bridgeProblems(runtime, config, plugins))];
+  if (problems.length > 0) {
+    io.err(`amibridge: the configuration has ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}:\n  ${problems.join("\n  ")}`);
     return EXIT_CONFIG;
   }
   const upstreams = config.upstreams.map((u) => `${u.name} (${redactUrl(u.url)})`).join(", ") || "none (serve would run the demo simulator)";
@@ -100,6 +123,10 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     return EXIT.usage;
   }
   const { options, positional } = parsed;
+  if (positional.includes("-h")) {
+    io.out(SERVE_USAGE);
+    return EXIT.ok;
+  }
   const unknown = [...options.keys()].filter((name) => !SERVE_OPTIONS.has(name));
   if (unknown.length > 0 || positional.length > 0) {
     const what = unknown.length > 0 ? `unknown option --${unknown[0]}` : `unexpected argument ${JSON.stringify(positional[0])}`;
@@ -121,28 +148,31 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     // Command-line flags win over the environment, which wins over the file.
     config = await loadConfig({ path, readText: runtime.files?.readText, env: (name) => overrides[name] ?? runtime.env(name) });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      io.err(`amibridge: the configuration is not valid:\n${error.message}`);
-      return EXIT_CONFIG;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // --check goes on with what did validate, to report the plugins' and TLS problems in the same run.
+    const partial = (error as ConfigError<BridgeConfig>).partial;
+    if (checkOnly && partial) return checkConfig(runtime, partial, plugins, io, error.issues.map((issue) => issue.message));
+    io.err(`amibridge: the configuration is not valid:\n${error.message}`);
+    return EXIT_CONFIG;
   }
   if (!runtime.serve) {
     io.err(`amibridge: the ${runtime.name} adapter cannot serve HTTP`);
     return EXIT.usage;
   }
 
-  let demo: { pbx: SimulatedPbx; url: string } | undefined;
+  let demo: Demo | undefined;
   let upstreams = config.upstreams.map(toSpec);
   let authMode = config.http.auth;
   if (checkOnly) return checkConfig(runtime, config, plugins, io);
   if (upstreams.length === 0) {
-    demo = await startDemo(runtime, logger);
+    demo = await startDemo(runtime);
+    // Written directly, not through the logger, which would mask the demo's (public) password.
+    io.err(demoNotice(demo));
     upstreams = [{ name: "demo", url: demo.url }];
     if (config.tokens.length === 0 && authMode !== "open") {
       // Nothing real to protect: the demo opens the API on its own, and says so.
       authMode = "open";
-      logger.warn("auth: open, because this is the demo with the simulated PBX; with a real upstream the API requires tokens");
+      logger.warn(`auth: open (no token needed), because this is the demo: the upstream is a simulator${isLoopback(config.http.hostname) ? ` and the API listens on ${config.http.hostname} only` : ""}; with a real upstream the API requires tokens`);
     }
   } else if (authMode === "open") {
     logger.warn("auth: open (http.auth or AMIBRIDGE_AUTH): anyone who reaches this port may read events and send actions; Command and System still need a token with a grant");
@@ -171,22 +201,13 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   }
   logger.info(`listening on http://${config.http.hostname}:${server.port} (console at /, API under /v1, GET /healthz, GET /metrics)`);
 
-  let demoTimer: ReturnType<typeof setInterval> | undefined;
-  if (demo) {
-    let n = 0;
-    const client = bridge.upstreams.list()[0]!.client;
-    demoTimer = setInterval(() => {
-      if (client.state !== "ready") return;
-      const exten = ["100", "100", "busy", "noanswer"][n++ % 4];
-      client.send({ Action: "Originate", Channel: `Local/${exten}@default`, Application: "Wait", Data: "1", Async: "true" }).catch(() => {});
-    }, 5000);
-  }
+  const stopDemoCalls = demo?.placeCalls(bridge.upstreams.list()[0]!.client);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted) return resolve();
     io.signal?.addEventListener("abort", () => resolve(), { once: true });
   });
   logger.info(`shutting down: no new connections; in-flight requests get ${config.http.shutdownGraceMs} ms`);
-  if (demoTimer) clearInterval(demoTimer);
+  stopDemoCalls?.();
   await bridge.close({ graceMs: config.http.shutdownGraceMs });
   await demo?.pbx.close();
   logger.info("stopped; upstreams logged off");

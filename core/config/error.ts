@@ -15,15 +15,21 @@ export interface ConfigIssue {
 }
 
 /** The configuration file or environment is invalid; `issues` lists every problem found. */
-export class ConfigError extends Error {
+export class ConfigError<Partial = unknown> extends Error {
   override name = "ConfigError";
   readonly code = "INVALID_CONFIG" as const;
   readonly issues: readonly ConfigIssue[];
+  /**
+   * When the file passed the schema and only entries failed (a token, a duplicate name): the
+   * configuration without those entries, so `--check` can go on to check the plugins and TLS too.
+   */
+  readonly partial: Partial | undefined;
 
-  constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
+  constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown; partial?: Partial }) {
     const lines = issues.map((issue) => issue.message);
     super(lines.length === 1 ? lines[0] : `${lines.length} configuration problems:\n  ${lines.join("\n  ")}`, options);
     this.issues = issues;
+    this.partial = options?.partial;
   }
 }
 

@@ -35,7 +35,7 @@ export function describeValue(value: unknown): string {
 
 /** Describes a secret's value without revealing any of it. */
 export function describeSecret(value: unknown): string {
-  if (typeof value === "string") return `a string of ${value.length} characters`;
+  if (typeof value === "string") return `a string of ${value.length} character${value.length === 1 ? "" : "s"}`;
   return typeof value === "number" ? "a number" : describeValue(value);
 }
 

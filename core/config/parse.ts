@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { checkConsistency } from "./checks.ts";
 import { applyEnvOverrides } from "./env.ts";
 import { ConfigError } from "./error.ts";
-import { attribute, fromValibot } from "./issues.ts";
+import { attribute, fromValibot, type RawIssue } from "./issues.ts";
 import { resolveTokens } from "./resolve-tokens.ts";
 import { ConfigFileSchema } from "./schema.ts";
 import type { BridgeConfig, EnvReader } from "./types.ts";
@@ -19,6 +19,17 @@ export function parseConfig(input: unknown, env: EnvReader, source = "config"): 
   const { $schema: _schema, tokens, ...rest } = result.output;
   const resolved = resolveTokens(tokens, env);
   const issues = [...checkConsistency(result.output), ...resolved.issues];
-  if (issues.length > 0) throw new ConfigError(attribute(issues, source, origins));
-  return { ...rest, tokens: resolved.tokens };
+  const config: BridgeConfig = { ...rest, tokens: resolved.tokens };
+  if (issues.length > 0) throw new ConfigError<BridgeConfig>(attribute(issues, source, origins), { partial: withoutFaultyEntries(config, issues) });
+  return config;
+}
+
+/** `config` without the upstreams and tokens the issues point at (tokens that failed are already out). */
+function withoutFaultyEntries(config: BridgeConfig, issues: readonly RawIssue[]): BridgeConfig {
+  const faulty = new Set(issues.filter((issue) => issue.path[0] === "upstreams").map((issue) => issue.path[1]));
+  const seen = new Set<string>();
+  const upstreams = config.upstreams.filter((upstream, i) => !faulty.has(i) && !seen.has(upstream.name) && seen.add(upstream.name));
+  const names = new Set(upstreams.map((upstream) => upstream.name));
+  const tokens = config.tokens.map((token) => ({ ...token, servers: token.servers.filter((server) => server === "*" || names.has(server)) }));
+  return { ...config, upstreams, tokens };
 }

@@ -16,7 +16,7 @@ export function resolveTokens(tokens: ConfigFile["tokens"], env: EnvReader): { t
       secret = env(tokenEnv)?.trim();
       const path = ["tokens", i, "tokenEnv"];
       if (!secret) {
-        issues.push({ path, expected: "the name of a set environment variable", received: `"${tokenEnv}", which is unset or empty` });
+        issues.push({ path, source: tokenEnv, expected: `a token of at least ${MIN_TOKEN_LENGTH} characters`, received: "nothing (the variable is unset or empty)" });
         return;
       }
       if (secret.length < MIN_TOKEN_LENGTH) {

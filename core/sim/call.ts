@@ -59,6 +59,8 @@ export class SimCall {
   two: SimChannel | undefined;
   /** The call's pending delays: a Hangup action or closing the PBX cancels them. */
   readonly timers = new Timers();
+  /** A call to a phone (`PJSIP/…`): one channel, in {@link SimCall.one}, instead of a Local pair. */
+  endpoint = false;
   answered = false;
   decided = false;
   ended = false;

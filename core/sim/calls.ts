@@ -1,7 +1,8 @@
 /**
  * The call simulation: an Originate becomes the event sequence a real Asterisk 22 produces for
  * a Local channel (originate-events.raw, originate-failure.raw, originate-rich-events.raw),
- * with consistent channel names, Uniqueid and Linkedid, and short configurable timings.
+ * with consistent channel names, Uniqueid and Linkedid, and short configurable timings. Calls to
+ * phones (`PJSIP/2001`) have one channel instead of a Local pair: see endpoint-call.ts.
  */
 import { ChannelState, ChannelTable, UNKNOWN, createChannel } from "./channels.ts";
 import type { SimChannel } from "./channels.ts";
@@ -10,6 +11,7 @@ import type { OriginateRequest, OriginateResult } from "./call.ts";
 import { cdrTime } from "./clock.ts";
 import * as ev from "./events.ts";
 import type { Pairs } from "./events.ts";
+import { ENDPOINT_TECHNOLOGIES, type EndpointCallHost, hangupEndpointCall, runEndpointCall } from "./endpoint-call.ts";
 import { defaultOutcome } from "./outcomes.ts";
 import type { CallOutcome, Destination } from "./outcomes.ts";
 
@@ -38,6 +40,7 @@ export class CallSimulator {
   readonly #timing: CallTiming;
   readonly #outcomeFor: (destination: Destination) => CallOutcome;
   readonly #calls = new Map<number, SimCall>();
+  readonly #endpointHost: EndpointCallHost;
   #nextCallId = 1;
   #processed = 0;
   #closed = false;
@@ -46,6 +49,17 @@ export class CallSimulator {
     this.#publish = publish;
     this.#timing = { ...DEFAULT_CALL_TIMING, ...timing };
     this.#outcomeFor = outcomeFor;
+    this.#endpointHost = {
+      channels: this.channels,
+      timing: this.#timing,
+      publish: (event) => this.#publish(event),
+      wait: (call, ms) => this.#wait(call, ms),
+      decide: (call, result) => this.#decide(call, result),
+      remove: (call, channel) => this.#remove(call, channel),
+      cdr: (channel, call, disposition, endedAt) => this.#cdr(channel, call, disposition, endedAt),
+      deviceState: (channel, state, times) => this.#deviceState(channel, state, times),
+      processed: () => void this.#processed++,
+    };
   }
 
   /** Calls that created channels so far (`CoreProcessedCalls`). */
@@ -62,10 +76,15 @@ export class CallSimulator {
 
   /** Starts a call; the promise settles when the Originate is decided (answered or failed). */
   originate(request: OriginateRequest): Promise<OriginateResult> {
-    const local = request.destination.technology.toLowerCase() === "local";
-    const call = new SimCall(this.#nextCallId++, request, local ? this.#outcomeFor(request.destination) : "fail");
+    const technology = request.destination.technology.toLowerCase();
+    const local = technology === "local";
+    const endpoint = ENDPOINT_TECHNOLOGIES.has(technology);
+    const call = new SimCall(this.#nextCallId++, request, local || endpoint ? this.#outcomeFor(request.destination) : "fail");
+    call.endpoint = endpoint;
     this.#calls.set(call.id, call);
-    void (local ? this.#runLocal(call) : this.#runUnreachable(call)).finally(() => {
+    // An endpoint that "fails" does not exist: no channel at all, like an unknown technology.
+    const run = local ? this.#runLocal(call) : endpoint && call.outcome !== "fail" ? runEndpointCall(this.#endpointHost, call) : this.#runUnreachable(call);
+    void run.finally(() => {
       if (call.ended || call.legs.length === 0) this.#calls.delete(call.id);
     });
     return call.result;
@@ -75,6 +94,11 @@ export class CallSimulator {
   hangup(channel: SimChannel, cause: number): void {
     const call = this.#calls.get(channel.callId);
     if (!call || call.ended) return;
+    if (call.endpoint) {
+      hangupEndpointCall(this.#endpointHost, call, cause);
+      this.#calls.delete(call.id);
+      return;
+    }
     const { one, two } = call;
     if (!one || !two) return;
     call.ended = true;
@@ -366,7 +390,8 @@ export class CallSimulator {
   }
 
   #cdr(channel: SimChannel, call: SimCall, disposition: string, endedAt: number, last?: { application: string; data: string }): Pairs {
-    const isOne = channel.name.endsWith(";1");
+    // A phone's one channel, like a Local ;1 leg, ends where the Originate sent it.
+    const isOne = channel.name.endsWith(";1") || call.endpoint;
     return ev.cdr(channel, {
       destination: isOne ? channel.exten : call.request.destination.exten,
       destinationContext: isOne ? channel.context : call.request.destination.context,

@@ -11,7 +11,9 @@
  * | `long`, `101`, `200`          | `answer-long` | Success, Reason 4; stays up       |
  * | anything else                 | `answer`      | Success, Reason 4; short call     |
  *
- * Only `Local/…` channels are simulated; any other technology fails at once with no channel,
+ * `Local/…` channels are simulated as a Local pair; `PJSIP/…`, `SIP/…` and `IAX2/…` as a phone
+ * with one channel, its outcome chosen by the endpoint name (`PJSIP/2001` answers, `PJSIP/500`
+ * is busy, `PJSIP/999` does not exist). Any other technology fails at once with no channel,
  * the way Asterisk answers `Bogus/xyz` (Reason 0, `Uniqueid: <unknown>`).
  */
 

@@ -1,4 +1,9 @@
-/** The console's HTML and CSS: static text, so the binary needs no files and no build step. */
+/**
+ * The console's HTML and CSS: static text, so the binary needs no files and no build step.
+ * Layout: a header with the stream state and links, a strip of upstream chips (no column that
+ * stays mostly empty), then the event tail at full width. Each event row is a line of fields,
+ * each field an inline-block, so a line breaks between fields, never inside a short value.
+ */
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -7,25 +12,40 @@ export const CONSOLE_HTML = `<!doctype html>
 <title>amibridge console</title>
 <link rel="icon" href="data:,">
 <style>
-  :root { color-scheme: light dark; --muted: #8a8f98; --ok: #1f9d55; --bad: #d64545; --warn: #c98a00; }
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; }
+  :root { color-scheme: light dark; --muted: #8a8f98; --ok: #1f9d55; --bad: #d64545; --warn: #c98a00; --line: #8883; --chip: #8881; }
+  * { box-sizing: border-box; }
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; overflow-wrap: anywhere; }
   [hidden] { display: none !important; }
-  header { display: flex; gap: 1rem; align-items: center; padding: .6rem 1rem; border-bottom: 1px solid #8884; }
+  a { color: inherit; }
+  header { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: baseline; padding: .6rem 1rem; border-bottom: 1px solid var(--line); }
   header h1 { font-size: 1rem; margin: 0; }
-  main { display: grid; grid-template-columns: minmax(16rem, 22rem) 1fr; gap: 1rem; padding: 1rem; }
-  section h2 { font-size: .9rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 0 0 .5rem; }
-  table { border-collapse: collapse; width: 100%; }
-  td, th { text-align: left; padding: .2rem .4rem; border-bottom: 1px solid #8882; vertical-align: top; }
+  header nav { margin-left: auto; display: flex; gap: .8rem; font-size: .85rem; }
+  main { padding: .6rem 1rem 1rem; display: grid; gap: .8rem; }
+  h2 { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 0 .5rem 0 0; }
+  .muted { color: var(--muted); }
+  #status { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem; }
+  #upstreams { display: contents; }
+  .upstream { display: inline-flex; flex-wrap: wrap; gap: .1rem .5rem; align-items: baseline; max-width: 100%; padding: .15rem .6rem; border: 1px solid var(--line); border-radius: 1rem; background: var(--chip); }
+  .upstream .server { font-weight: 600; }
   .state-ready { color: var(--ok); font-weight: 600; }
   .state-other { color: var(--bad); font-weight: 600; }
-  .muted { color: var(--muted); }
-  form { display: flex; gap: .5rem; margin-bottom: .5rem; flex-wrap: wrap; }
-  input { font: inherit; padding: .25rem .4rem; min-width: 14rem; }
-  #events { font: 12px/1.35 ui-monospace, monospace; max-height: 70vh; overflow: auto; }
-  #events li { list-style: none; padding: .15rem 0; border-bottom: 1px solid #8881; white-space: pre-wrap; word-break: break-all; }
-  #events li.notice { color: var(--warn); }
-  #events ol { padding: 0; margin: 0; }
-  .name { font-weight: 600; }
+  .details { font-size: .85rem; }
+  #health-error:empty { display: none; }
+  form { display: flex; flex-wrap: wrap; gap: .4rem; margin: 0; }
+  input { font: inherit; padding: .25rem .4rem; min-width: 0; }
+  #token { flex: 1 1 14rem; max-width: 24rem; }
+  #filter { flex: 1 1 26rem; max-width: 40rem; }
+  #events-head { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .8rem; margin-bottom: .4rem; }
+  #filter-form { flex: 1 1 30rem; }
+  #events { font: 12px/1.45 ui-monospace, monospace; max-height: 72vh; overflow-y: auto; overflow-x: hidden; border-top: 1px solid var(--line); }
+  #event-list { padding: 0; margin: 0; }
+  #event-list li { list-style: none; display: flex; flex-wrap: wrap; gap: 0 .8rem; align-items: baseline; padding: .2rem .2rem; border-bottom: 1px solid var(--line); }
+  #event-list li.notice { color: var(--warn); }
+  .meta { color: var(--muted); white-space: nowrap; }
+  .name { font-weight: 600; min-width: 18ch; }
+  .fields { flex: 1 1 24rem; min-width: 0; display: flex; flex-wrap: wrap; gap: 0 .9rem; }
+  .field { display: inline-block; max-width: 100%; }
+  .field .k { color: var(--muted); }
 </style>
 </head>
 <body>
@@ -33,24 +53,31 @@ export const CONSOLE_HTML = `<!doctype html>
   <h1>amibridge</h1>
   <span id="stream-state" class="muted">not connected</span>
   <span id="counts" class="muted"></span>
+  <nav aria-label="bridge endpoints">
+    <a href="/v1/openapi.json">OpenAPI</a>
+    <a href="/metrics">metrics</a>
+    <a href="/healthz">health</a>
+  </nav>
 </header>
 <main>
-  <section aria-labelledby="upstreams-title">
+  <section id="status" aria-labelledby="upstreams-title">
     <h2 id="upstreams-title">Upstreams</h2>
-    <table><thead><tr><th>server</th><th>state</th><th>details</th></tr></thead><tbody id="upstreams"></tbody></table>
-    <p id="health-error" class="muted"></p>
+    <ul id="upstreams" aria-live="polite"></ul>
+    <span id="health-error" class="muted"></span>
     <form id="token-form" hidden>
       <input id="token" type="password" autocomplete="off" placeholder="API token" aria-label="API token">
       <button type="submit">Use token</button>
     </form>
   </section>
   <section aria-labelledby="events-title">
-    <h2 id="events-title">Live events</h2>
-    <form id="filter-form">
-      <input id="filter" placeholder="event names, e.g. Newchannel,Hangup,Agent*" aria-label="event filter">
-      <button type="submit">Filter</button>
-      <button type="button" id="pause">Pause</button>
-    </form>
+    <div id="events-head">
+      <h2 id="events-title">Live events</h2>
+      <form id="filter-form">
+        <input id="filter" placeholder="event names, e.g. Newchannel,Hangup,Agent*" aria-label="event filter">
+        <button type="submit">Filter</button>
+        <button type="button" id="pause">Pause</button>
+      </form>
+    </div>
     <div id="events"><ol id="event-list"></ol></div>
   </section>
 </main>

@@ -2,8 +2,14 @@
  * The console's browser script, served as `/console.js`. Everything from the network is put on
  * the page with `textContent`, never as HTML: event values come from callers and dialplans.
  */
+import { EMPTY_VALUES, EVENT_FIELDS, GENERIC_COUNT, GENERIC_SKIPPED } from "./fields.ts";
+
 export const CONSOLE_SCRIPT = `
 const MAX_ROWS = 300;
+const FIELDS = ${JSON.stringify(EVENT_FIELDS)};
+const GENERIC_SKIPPED = new Set(${JSON.stringify(GENERIC_SKIPPED)});
+const GENERIC_COUNT = ${GENERIC_COUNT};
+const EMPTY_VALUES = new Set(${JSON.stringify(EMPTY_VALUES)});
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("amibridge-token") || "";
 const fragment = new URLSearchParams(location.hash.slice(1));
@@ -17,11 +23,13 @@ let paused = false;
 let received = 0;
 let gaps = 0;
 
-function cell(text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
+let servers = 0;
+
+function span(text, className) {
+  const element = document.createElement("span");
+  element.textContent = text;
+  if (className) element.className = className;
+  return element;
 }
 
 async function refreshHealth() {
@@ -29,14 +37,17 @@ async function refreshHealth() {
     // With a token /healthz adds the details (banner, TLS certificate); without one, names and states.
     const response = await fetch("/healthz", { cache: "no-store", headers: token ? { authorization: "Bearer " + token } : {} });
     const health = await response.json();
-    const body = $("upstreams");
-    body.replaceChildren();
+    const list = $("upstreams");
+    list.replaceChildren();
+    servers = (health.upstreams || []).length;
     for (const upstream of health.upstreams || []) {
-      const tr = document.createElement("tr");
-      tr.dataset.server = upstream.name;
+      const li = document.createElement("li");
+      li.className = "upstream";
+      li.dataset.server = upstream.name;
       const details = [upstream.banner, upstream.tls && upstream.tls.subject ? "TLS " + upstream.tls.subject + (upstream.tls.validTo ? " until " + upstream.tls.validTo.slice(0, 10) : "") : "", upstream.reconnects ? upstream.reconnects + " reconnects" : ""].filter(Boolean).join(" · ");
-      tr.append(cell(upstream.name), cell(upstream.state, upstream.state === "ready" ? "state-ready" : "state-other"), cell(details, "muted"));
-      body.append(tr);
+      li.append(span(upstream.name, "server"), span(upstream.state, upstream.state === "ready" ? "state-ready" : "state-other"));
+      if (details) li.append(span(details, "details muted"));
+      list.append(li);
     }
     $("health-error").textContent = "";
   } catch (error) {
@@ -44,14 +55,23 @@ async function refreshHealth() {
   }
 }
 
-function summary(entry) {
+/** A header value as text: repeated headers are arrays. */
+function text(value) {
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+/** The [key, value] pairs a row shows: the type's own fields, else the first few headers. */
+function fieldsOf(entry) {
   if (entry.type !== "event") {
     const { type, seq, server, name, receivedAt, ...rest } = entry;
-    return JSON.stringify(rest);
+    return Object.entries(rest).filter(([, value]) => value !== undefined && typeof value !== "object").map(([key, value]) => [key, text(value)]);
   }
-  const h = entry.headers || {};
-  const keys = ["Channel", "CallerIDNum", "Exten", "Context", "ChannelStateDesc", "Cause-txt", "Response", "Reason", "Uniqueid"];
-  return keys.filter((k) => h[k] !== undefined && h[k] !== "").map((k) => k + "=" + h[k]).join("  ");
+  const headers = entry.headers || {};
+  const present = (key) => headers[key] !== undefined && !EMPTY_VALUES.has(text(headers[key]));
+  const chosen = (FIELDS[entry.name] || []).filter(present);
+  if (chosen.length > 0) return chosen.map((key) => [key, text(headers[key])]);
+  const generic = Object.keys(headers).filter((key) => !GENERIC_SKIPPED.has(key) && present(key)).slice(0, GENERIC_COUNT);
+  return generic.length > 0 ? generic.map((key) => [key, text(headers[key])]) : [["headers", "none"]];
 }
 
 function addRow(entry) {
@@ -63,11 +83,16 @@ function addRow(entry) {
   li.dataset.seq = String(entry.seq ?? "");
   li.dataset.name = entry.name || entry.type;
   if (entry.type !== "event") li.className = "notice";
-  const time = new Date(entry.receivedAt || Date.now()).toLocaleTimeString();
-  const name = document.createElement("span");
-  name.className = "name";
-  name.textContent = entry.type === "event" ? entry.name : entry.type;
-  li.append(time + "  #" + (entry.seq ?? "-") + "  [" + entry.server + "]  ", name, "  " + summary(entry));
+  const time = new Date(entry.receivedAt || Date.now()).toLocaleTimeString([], { hour12: false });
+  // The server only matters when there is more than one.
+  const meta = time + " #" + (entry.seq ?? "-") + (servers > 1 && entry.server ? " " + entry.server : "");
+  const fields = span("", "fields");
+  for (const [key, value] of fieldsOf(entry)) {
+    const field = span("", "field");
+    field.append(span(key, "k"), "=", span(value, "v"));
+    fields.append(field);
+  }
+  li.append(span(meta, "meta"), span(entry.type === "event" ? entry.name : entry.type, "name"), fields);
   const list = $("event-list");
   list.prepend(li);
   while (list.children.length > MAX_ROWS) list.lastElementChild.remove();

@@ -85,20 +85,28 @@ async function loadCa(where: string, ca: string | readonly string[], files: File
 
 /** One policy per `amis://` upstream; throws on options for unknown or `ami://` upstreams, bad pins, unreadable CA files. */
 export async function resolvePolicies(options: TlsOptions, upstreams: Upstreams, files: Files | undefined): Promise<Map<string, TlsPolicy>> {
+  // Every upstream's problem is collected, so one run (`serve --check`) reports them all.
+  const problems: string[] = [];
   for (const name of Object.keys(options.upstreams)) {
     const where = `plugins.tls.upstreams.${name}`;
     const upstream = upstreams.get(name);
-    if (!upstream) throw invalid(where, `expected the name of a configured upstream (${upstreams.names().join(", ") || "none configured"}), got ${JSON.stringify(name)}`);
-    if (!upstream.secure) throw invalid(where, `expected an amis:// upstream, but ${name} is ${upstream.url}: TLS options do nothing on plain TCP (use amis:// for TLS)`);
+    if (!upstream) problems.push(invalid(where, `expected the name of a configured upstream (${upstreams.names().join(", ") || "none configured"}), got ${JSON.stringify(name)}`).message);
+    else if (!upstream.secure) problems.push(invalid(where, `expected an amis:// upstream, but ${name} is ${upstream.url}: TLS options do nothing on plain TCP (use amis:// for TLS)`).message);
   }
   const policies = new Map<string, TlsPolicy>();
   for (const upstream of upstreams.list()) {
     if (!upstream.secure) {
-      if (setsAnything(upstream.spec.tls)) throw invalid(`upstreams.${upstream.name}.tls`, `expected no TLS options with ${upstream.url}, an ami:// URL (use amis:// for TLS)`);
+      if (setsAnything(upstream.spec.tls)) problems.push(invalid(`upstreams.${upstream.name}.tls`, `expected no TLS options with ${upstream.url}, an ami:// URL (use amis:// for TLS)`).message);
       continue;
     }
-    policies.set(upstream.name, await resolvePolicy(upstream, options.upstreams[upstream.name] ?? {}, files));
+    try {
+      policies.set(upstream.name, await resolvePolicy(upstream, options.upstreams[upstream.name] ?? {}, files));
+    } catch (error) {
+      if (!(error instanceof BridgeError)) throw error;
+      problems.push(error.message);
+    }
   }
+  if (problems.length > 0) throw new BridgeError("PLUGIN_INVALID_OPTIONS", problems.join("; "), { problems });
   return policies;
 }
 

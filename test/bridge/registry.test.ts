@@ -158,7 +158,7 @@ describe("TLS settings are never silently dropped", () => {
       await createBridge({ runtime, upstreams: [{ name: "pbx1", url: "amis://u:p@127.0.0.1:5039", tls: { fingerprint256: "AB".repeat(32) } }], plugins: [] });
     } catch (error) {
       code = (error as BridgeError).code;
-      expect((error as Error).message).toContain('upstream "pbx1" has TLS settings');
+      expect((error as Error).message).toBe("upstream pbx1 has TLS settings, but the tls plugin is not loaded (add it to the plugins)");
       expect((error as Error).message).not.toContain(":p@");
     }
     expect(code).toBe("TLS_SETTINGS_UNAPPLIED");

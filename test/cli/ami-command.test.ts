@@ -49,8 +49,14 @@ describe("amibridge ami", () => {
     const list = JSON.parse((await run(url, "CoreShowChannels")).out.join("\n"));
     expect(Array.isArray(list.items)).toBe(true);
     expect(list.complete.Event).toBe("CoreShowChannelsComplete");
-    const command = JSON.parse((await run(url, "Command", "Command=core show version")).out.join("\n"));
+    const printed = (await run(url, "Command", "Command=core show version")).out.join("\n");
+    const command = JSON.parse(printed);
     expect(command.output.some((line: string) => line.includes("Asterisk 22"))).toBe(true);
+    // The lines are printed once: as `output`, not again as the response's Output headers.
+    expect(Object.keys(command.response).map((key) => key.toLowerCase())).not.toContain("output");
+    expect(command.response.Message).toBe("Command output follows");
+    const versionLine = command.output.find((line: string) => line.includes("Asterisk 22"));
+    expect(printed.split(JSON.stringify(versionLine)).length - 1).toBe(1);
   });
 
   test("repeated keys become repeated headers", async () => {

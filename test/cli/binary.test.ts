@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, repoRoot, ServeProcess, serveEnv, waitHealthy } from "../support/cli-process.ts";
+import { bin, repoRoot, runToEnd, ServeProcess, serveEnv, waitHealthy } from "../support/cli-process.ts";
 import { runtimeName } from "../support/runtime.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "amibridge-binary-"));
@@ -56,6 +56,22 @@ describe(`the compiled binary (driven from ${runtimeName})`, () => {
     expect(size).toBeGreaterThan(10 * 1024 * 1024); // the Bun runtime is inside
     expect(mode & 0o111).not.toBe(0);
     expect(ms).toBeLessThan(30_000);
+  }, 60_000);
+
+  test("a bare invocation, --help and -h print the usage (not the demo server); --version and -V the version", async () => {
+    const { path } = await binary();
+    const cwd = join(scratch, "out");
+    const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+    for (const args of [[], ["--help"], ["-h"]]) {
+      const run = await runToEnd(path, args, { cwd, env: serveEnv(), timeoutMs: 10_000 });
+      expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: "" });
+      expect(run.stdout).toContain("amibridge serve");
+      expect(run.stdout).not.toContain("listening on");
+    }
+    for (const flag of ["--version", "-V"]) {
+      const run = await runToEnd(path, [flag], { cwd, env: serveEnv(), timeoutMs: 10_000 });
+      expect({ flag, code: run.code, stdout: run.stdout.trim() }).toEqual({ flag, code: 0, stdout: `amibridge ${version} (bun)` });
+    }
   }, 60_000);
 
   test("run from a folder without node_modules: serves /healthz, an action and the console against the simulated PBX, exits 0 soon after SIGTERM", async () => {

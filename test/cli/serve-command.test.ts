@@ -1,8 +1,9 @@
 /** `amibridge serve` in-process: config file and env overrides, tokens, demo mode, config errors, graceful stop. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runCli } from "../../core/cli/main.ts";
 import type { Runtime } from "../../core/ports.ts";
 import { SimulatedPbx } from "../../core/sim/mod.ts";
@@ -95,7 +96,7 @@ describe("amibridge serve", () => {
 
   test("no upstream: the demo simulator, the API open and said to be open, the console at /", async () => {
     const run = await serve([]);
-    expect(run.err.join("\n")).toContain("auth: open, because this is the demo");
+    expect(run.err.join("\n")).toContain("auth: open (no token needed), because this is the demo");
     await waitUntil(() => run.err.some((l) => l.includes("ready")), 5000);
     const ping = await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(ping.status).toBe(200);
@@ -106,6 +107,26 @@ describe("amibridge serve", () => {
     const command = await fetch(`${run.base}/v1/actions/Command`, { method: "POST", body: JSON.stringify({ Command: "core show uptime" }), headers: { "content-type": "application/json" } });
     expect(command.status).toBe(403);
     expect(await run.stop()).toBe(0);
+  }, 15_000);
+
+  test("the demo prints its simulator's full AMI URL; with 127.0.0.1:5038 taken it takes a random port and says so", async () => {
+    // Hold 5038 (unless something on this machine already does): the demo must not fail on it.
+    // (Deno's listen throws at once instead of rejecting: the async wrapper makes both a rejection.)
+    const blocker = await (async () => runtime.listen({ hostname: "127.0.0.1", port: 5038 }, (transport) => void transport.close()))().catch(() => undefined);
+    try {
+      const run = await serve([]);
+      const log = run.err.join("\n");
+      const match = /simulated PBX: (ami:\/\/hello:world@127\.0\.0\.1:(\d+)) \(127\.0\.0\.1:5038 is in use, so a random port\)/.exec(log);
+      expect(match).not.toBeNull();
+      expect(Number(match![2])).not.toBe(5038);
+      // The printed URL is the one to use, as printed: the ami command logs in with it.
+      const out: string[] = [];
+      expect(await runCli(runtime, ["ami", match![1]!, "Ping"], { out: (l) => out.push(l), err: () => {} })).toBe(0);
+      expect(JSON.parse(out.join("\n")).response.Ping).toBe("Pong");
+      expect(await run.stop()).toBe(0);
+    } finally {
+      await blocker?.close();
+    }
   }, 15_000);
 
   test("a wrong field stops start-up with exit 78, naming the path, what was expected and what came", async () => {
@@ -146,6 +167,35 @@ describe("amibridge serve", () => {
     const run = await serve(["--config", path, "--check"]);
     expect(await run.exit).toBe(78);
     expect(run.err.join("\n")).toContain("plugins.events.heartbeatMs");
+  });
+
+  test("--check on amibridge.example.json with nothing set lists every problem in one run, in plain words", async () => {
+    const example = fileURLToPath(new URL("../../amibridge.example.json", import.meta.url));
+    const run = await serve(["--config", example, "--check"]);
+    expect(await run.exit).toBe(78);
+    expect(run.out).toEqual([]);
+    const lines = run.err.join("\n").split("\n");
+    expect(lines[0]).toBe("amibridge: the configuration has 4 problems:");
+    for (const name of ["AMIBRIDGE_CRM_TOKEN", "AMIBRIDGE_WALLBOARD_TOKEN", "AMIBRIDGE_OPS_TOKEN"]) {
+      expect(lines).toContain(`  ${name} (tokens[${["AMIBRIDGE_CRM_TOKEN", "AMIBRIDGE_WALLBOARD_TOKEN", "AMIBRIDGE_OPS_TOKEN"].indexOf(name)}].tokenEnv): expected a token of at least 16 characters, received nothing (the variable is unset or empty)`);
+    }
+    const tls = lines.find((line) => line.includes("pbx2"));
+    expect(tls).toStartWith('  upstream pbx2 has TLS settings, but the tls plugin could not start: upstreams.pbx2.tls.ca: expected a readable CA file at "/etc/amibridge/pbx2-ca.pem"');
+    expect(run.err.join("\n")).not.toContain("must be loaded and running");
+  });
+
+  test("--check also reports short tokens, bad plugin options and the TLS problem together", async () => {
+    const example = JSON.parse(readFileSync(fileURLToPath(new URL("../../amibridge.example.json", import.meta.url)), "utf8"));
+    example.plugins.events.heartbeatMs = "soon";
+    const run = await serve(["--config", writeConfig(example), "--check"], { AMIBRIDGE_CRM_TOKEN: "short", AMIBRIDGE_WALLBOARD_TOKEN: TOKEN, AMIBRIDGE_OPS_TOKEN: `${TOKEN}-ops` });
+    expect(await run.exit).toBe(78);
+    const log = run.err.join("\n");
+    expect(log).toContain("the configuration has 3 problems:");
+    expect(log).toContain("AMIBRIDGE_CRM_TOKEN (tokens[0].tokenEnv): expected a token of at least 16 characters, received a string of 5 characters");
+    expect(log).toContain('plugins.events.heartbeatMs: expected number, received "soon"');
+    expect(log).toContain("upstream pbx2 has TLS settings, but the tls plugin could not start: upstreams.pbx2.tls.ca");
+    expect(log).not.toContain("short");
+    expect(log).not.toContain(TOKEN);
   });
 
   test("an unknown option or a missing value is a usage error, not ignored", async () => {

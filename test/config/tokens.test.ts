@@ -12,11 +12,27 @@ describe("tokenEnv", () => {
     expect("tokenEnv" in config.tokens[0]!).toBe(false);
   });
 
-  test("an unset or empty variable is an error naming it", () => {
+  test("an unset or empty variable is an error naming it and what it must hold", () => {
     for (const vars of [{}, { CRM_TOKEN: "" }] as Record<string, string>[]) {
       const error = configError(() => parse({ tokens: [{ name: "crm", tokenEnv: "CRM_TOKEN" }] }, vars));
-      expect(error.message).toBe('amibridge.json: tokens[0].tokenEnv: expected the name of a set environment variable, received "CRM_TOKEN", which is unset or empty');
+      expect(error.message).toBe("CRM_TOKEN (tokens[0].tokenEnv): expected a token of at least 16 characters, received nothing (the variable is unset or empty)");
     }
+  });
+
+  test("a token that fails leaves the rest of the configuration in `partial`, for --check to go on with", () => {
+    const error = configError(() =>
+      parse(
+        {
+          upstreams: [{ name: "pbx1", url: "ami://u:p@10.0.0.5:5038" }, { name: "pbx1", url: "ami://u:p@10.0.0.6:5038" }],
+          tokens: [{ name: "crm", tokenEnv: "CRM_TOKEN" }, { name: "ops", token: SECRET, servers: ["pbx1"] }],
+        },
+        {},
+      ),
+    );
+    expect(error.issues.map((issue) => issue.path)).toEqual(["upstreams[1].name", "tokens[0].tokenEnv"]);
+    const partial = error.partial as { upstreams: { url: string }[]; tokens: { name: string }[] };
+    expect(partial.upstreams.map((upstream) => upstream.url)).toEqual(["ami://u:p@10.0.0.5:5038"]);
+    expect(partial.tokens.map((token) => token.name)).toEqual(["ops"]);
   });
 
   test("a short value is blamed on the variable, without showing it", () => {

@@ -12,6 +12,7 @@
  *   {"id":6,"op":"evaluate","expression":"document.title"} → value: the (JSON-able) result
  *   {"id":7,"op":"screenshot","path":"/tmp/x.png"}
  *   {"id":8,"op":"consoleErrors"}                         → value: string[] (console errors, page errors)
+ *   {"id":10,"op":"viewport","width":390,"height":844}    → resizes the page's viewport
  *   {"id":9,"op":"close"}                                 → answers, then closes Chromium and exits
  * Failures answer {"id":…,"ok":false,"error":"…"}. Before any command it prints
  * {"id":0,"ok":true,"value":{"ready":true,…}} once Chromium is up (or ok:false if launch failed).
@@ -140,6 +141,10 @@ const ops = {
   },
   async consoleErrors() {
     return [...consoleErrors];
+  },
+  async viewport({ width, height }) {
+    await page.setViewportSize({ width: Number(width), height: Number(height) });
+    return null;
   },
 };
 

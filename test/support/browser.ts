@@ -55,6 +55,8 @@ export interface Browser {
   screenshot(path: string, options?: BrowserCallOptions): Promise<void>;
   /** `console.error` messages and uncaught page errors seen since the browser opened. */
   consoleErrors(): Promise<string[]>;
+  /** Resizes the page's viewport, e.g. to a phone's 390×844. */
+  viewport(width: number, height: number, options?: BrowserCallOptions): Promise<void>;
   /** Closes Chromium and ends the driver, killing it if it does not go quietly. Idempotent. */
   close(): Promise<void>;
 }
@@ -175,6 +177,10 @@ class DriverBrowser implements Browser {
 
   consoleErrors(): Promise<string[]> {
     return this.#call("consoleErrors", {}) as Promise<string[]>;
+  }
+
+  async viewport(width: number, height: number, options?: BrowserCallOptions): Promise<void> {
+    await this.#call("viewport", { width, height }, options);
   }
 
   close(): Promise<void> {

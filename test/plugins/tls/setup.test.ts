@@ -59,6 +59,7 @@ describe("tls plugin setup errors", () => {
       refused = error;
     }
     expect((refused as { code?: string }).code).toBe("TLS_SETTINGS_UNAPPLIED");
+    expect((refused as Error).message).toContain("upstream pbx1 has TLS settings, but the tls plugin could not start: ");
     expect((refused as Error).message).toContain("upstreams.pbx1.tls: expected no TLS options");
   });
 
