@@ -2,6 +2,7 @@
  * AMI-style permissions for API tokens: which event classes a token may read, which actions it
  * may send, and the explicit grants that the dangerous actions need.
  */
+import { asciiLower } from "../ascii.ts";
 import type { BusEntry } from "./entry.ts";
 
 /** Grants no token has unless they are named: shell access through Asterisk. */
@@ -24,9 +25,9 @@ export interface TokenPolicy {
 export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: [], servers: ["*"] };
 
 function matches(patterns: readonly string[], value: string): boolean {
-  const lower = value.toLowerCase();
+  const lower = asciiLower(value);
   return patterns.some((pattern) => {
-    const p = pattern.toLowerCase();
+    const p = asciiLower(pattern);
     return p === "*" || p === lower || (p.endsWith("*") && lower.startsWith(p.slice(0, -1)));
   });
 }
@@ -50,7 +51,7 @@ const SHELL_FUNCTION = /\b(?:SHELL|EVAL)\s*\(/i;
 
 function anyValue(headers: Readonly<Record<string, string | readonly string[]>>, names: readonly string[], test: (value: string) => boolean): boolean {
   for (const [key, value] of Object.entries(headers)) {
-    if (!names.includes(key.toLowerCase())) continue;
+    if (!names.includes(asciiLower(key))) continue;
     if (typeof value === "string" ? test(value) : value.some(test)) return true;
   }
   return false;
@@ -62,7 +63,7 @@ function anyValue(headers: Readonly<Record<string, string | readonly string[]>>,
  * EVAL() function anywhere in Originate data, variables or a Getvar/Setvar.
  */
 export function dangerousGrantFor(action: string, headers: Readonly<Record<string, string | readonly string[]>>): DangerousGrant | undefined {
-  const name = action.toLowerCase();
+  const name = asciiLower(action);
   if (name === "command") return "command";
   if (name === "originate") {
     if (anyValue(headers, ["application"], (app) => /system|exec/i.test(app))) return "system";

@@ -3,6 +3,7 @@
  * keepalive, reconnect. The socket is read continuously: nothing a consumer does can stall the
  * read loop, because delivery to consumers is synchronous or through bounded, dropping queues.
  */
+import { asciiLower } from "../ascii.ts";
 import { monotonicFactory } from "ulid";
 import { parseBanner, type Banner } from "../banner.ts";
 import { AmiDecoder } from "../decoder.ts";
@@ -223,9 +224,9 @@ export class AmiClient {
     let actionId = "";
     try {
       pairs = actionHeaders(action);
-      const given = pairs.find(([key]) => key.toLowerCase() === "actionid")?.[1];
+      const given = pairs.find(([key]) => asciiLower(key) === "actionid")?.[1];
       actionId = given !== undefined && this.#isOwnFreshId(given) ? given : this.createActionId();
-      pairs = pairs.filter(([key]) => key.toLowerCase() !== "actionid");
+      pairs = pairs.filter(([key]) => asciiLower(key) !== "actionid");
       pairs.splice(1, 0, ["ActionID", actionId]);
       bytes = encodeHeaders(pairs, ASTERISK_INPUT_LIMITS);
     } catch (error) {
@@ -253,7 +254,7 @@ export class AmiClient {
       });
       signal?.addEventListener("abort", onAbort, { once: true });
       pending.arm(() => this.#state);
-      const allowed = this.#state === "ready" || (internal && PRE_LOGIN_ACTIONS.has(name.toLowerCase()));
+      const allowed = this.#state === "ready" || (internal && PRE_LOGIN_ACTIONS.has(asciiLower(name)));
       if (allowed && this.#writer) this.#write(pending);
       else this.#waiting.add(pending);
     });

@@ -1,3 +1,4 @@
+import { asciiLower } from "../ascii.ts";
 import { AmiError } from "../errors.ts";
 import type { AmiMessage } from "../message.ts";
 
@@ -101,7 +102,7 @@ export class PendingAction {
   /** Handles the response; returns true when the action is complete. */
   onResponse(response: AmiMessage): boolean {
     const eventList = response.get("EventList");
-    if (eventList !== undefined && eventList.toLowerCase() === "start" && response.name.toLowerCase() !== "error") {
+    if (eventList !== undefined && asciiLower(eventList) === "start" && asciiLower(response.name) !== "error") {
       this.#response = response;
       this.#rearm();
       return false;
@@ -112,9 +113,9 @@ export class PendingAction {
 
   /** Offers an event carrying this action's ActionID; returns true when it was taken as a list item. */
   onEvent(event: AmiMessage): boolean {
-    if (!this.collecting || BROADCAST_EVENTS.has(event.name.toLowerCase())) return false;
+    if (!this.collecting || BROADCAST_EVENTS.has(asciiLower(event.name))) return false;
     const eventList = event.get("EventList");
-    if (eventList !== undefined && eventList.toLowerCase() === "complete") {
+    if (eventList !== undefined && asciiLower(eventList) === "complete") {
       this.#finish(this.#response!, event);
     } else {
       this.#items.push(event);
@@ -133,7 +134,7 @@ export class PendingAction {
   #finish(response: AmiMessage, complete: AmiMessage | undefined): void {
     if (this.#settled) return;
     this.#settle();
-    const status = response.name.toLowerCase();
+    const status = asciiLower(response.name);
     const result: ActionResult = {
       actionId: this.actionId,
       response,
@@ -142,7 +143,7 @@ export class PendingAction {
       latencyMs: this.sentAt ? Date.now() - this.sentAt : 0,
     };
     if (complete) result.complete = complete;
-    if (this.action.toLowerCase() === "command") result.output = response.getAll("Output");
+    if (asciiLower(this.action) === "command") result.output = response.getAll("Output");
     this.#resolve(result);
   }
 

@@ -1,10 +1,11 @@
+import { asciiLower } from "../ascii.ts";
 /** Margin added to an action's own duration before we give up on its response. */
 const GRACE_MS = 5_000;
 /** Asterisk's default Originate `Timeout` (ms). */
 const ORIGINATE_DEFAULT_MS = 30_000;
 
 function header(pairs: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
-  return pairs.find(([key]) => key.toLowerCase() === name)?.[1];
+  return pairs.find(([key]) => asciiLower(key) === name)?.[1];
 }
 
 function isTrue(value: string | undefined): boolean {
@@ -18,7 +19,7 @@ function isTrue(value: string | undefined): boolean {
  * would queue behind it). `WaitEvent` waits up to its `Timeout` in seconds.
  */
 export function actionTimeout(pairs: ReadonlyArray<readonly [string, string]>, defaultMs: number): { timeoutMs: number; blocking: boolean } {
-  const action = pairs[0]![1].toLowerCase();
+  const action = asciiLower(pairs[0]![1]);
   if (action === "originate" && !isTrue(header(pairs, "async"))) {
     const own = Number(header(pairs, "timeout") ?? ORIGINATE_DEFAULT_MS);
     return { timeoutMs: Math.max(defaultMs, (Number.isFinite(own) && own > 0 ? own : ORIGINATE_DEFAULT_MS) + GRACE_MS), blocking: true };
