@@ -3,7 +3,7 @@
  *
  * A frame is a run of lines ended by an empty line (`\r\n` or a bare `\n`). Frames that lie
  * inside one chunk are handed out as views of that chunk; the bytes of a frame split across
- * chunks are copied once into one growing buffer, and the message is a view of it.
+ * chunks are gathered in one growing buffer ({@link HeldBytes}) and handed out at their exact size.
  *
  * Every decision is taken at a line end, from what the whole line and the lines before it hold,
  * so the same bytes give the same messages and the same error codes however they are cut. While
@@ -14,6 +14,7 @@
  * next message.
  */
 import { AmiError, preview } from "./errors.ts";
+import { HeldBytes } from "./held-bytes.ts";
 import { AmiMessage, END_COMMAND, decodeShort, startsWithWord } from "./message.ts";
 
 /** Caps that bound the decoder's memory. */
@@ -56,9 +57,6 @@ const BANNER_MAX_BYTES = 1024;
 const END_MARKER = new TextEncoder().encode(END_COMMAND);
 /** Bytes of a line's end kept while it is incomplete: the end marker and the CR after it. */
 const TAIL_BYTES = END_MARKER.length + 1;
-/** A held buffer up to this size is kept for the next frame when its bytes were dropped. */
-const REUSE_BYTES = 64 * 1024;
-const EMPTY = new Uint8Array(0);
 
 type LimitCode = "LINE_TOO_LONG" | "TOO_MANY_HEADERS" | "MESSAGE_TOO_LARGE";
 
@@ -71,9 +69,8 @@ export class AmiDecoder {
   /** The next line is the banner. */
   #inBanner: boolean;
 
-  /** Bytes of the current frame (or banner) that arrived in earlier chunks, in `#held[0..#heldLength)`. */
-  #held: Uint8Array = EMPTY;
-  #heldLength = 0;
+  /** Bytes of the current frame (or banner) that arrived in earlier chunks. */
+  readonly #held = new HeldBytes();
 
   /** Bytes of the current frame before the current line, line ends included. */
   #frameBytes = 0;
@@ -92,7 +89,6 @@ export class AmiDecoder {
 
   /** Bytes of the current line that arrived in earlier chunks. */
   #lineBytes = 0;
-  #copied = 0;
   /** The last bytes of those (at most {@link TAIL_BYTES}), for the CR and end-marker checks. */
   readonly #tail = new Uint8Array(TAIL_BYTES);
   #tailLength = 0;
@@ -110,17 +106,17 @@ export class AmiDecoder {
 
   /** Bytes held for a frame that is not complete yet. */
   get bufferedBytes(): number {
-    return this.#heldLength;
+    return this.#held.length;
   }
 
   /** Bytes of memory set aside for held frames (at most twice {@link bufferedBytes}, or a small reusable buffer). */
   get reservedBytes(): number {
-    return this.#held.length;
+    return this.#held.reserved;
   }
 
   /** Bytes copied so far: split frames are copied in, and out once at their exact size. Linear in the input. */
   get copiedBytes(): number {
-    return this.#copied;
+    return this.#held.copied;
   }
 
   /** Decodes one chunk. The chunk must not be modified afterwards: messages may be views of it. */
@@ -142,7 +138,7 @@ export class AmiDecoder {
     const partial = this.#inBanner ? this.#lineBytes > 0 : this.#lines > 0 || lineHasContent;
     if (partial && !this.#reported) {
       const size = this.#frameBytes + this.#lineBytes;
-      const shown = this.#heldLength > 0 ? preview(decodeShort(this.#held, 0, Math.min(this.#heldLength, 60))) : "(not kept: over the limits)";
+      const shown = this.#held.length > 0 ? preview(decodeShort(this.#held.view(), 0, Math.min(this.#held.length, 60))) : "(not kept: over the limits)";
       this.#sink.error(new AmiError("TRUNCATED", `expected the rest of a message, but the stream ended after ${size} bytes: ${shown}`));
     }
     this.#startFrame();
@@ -254,31 +250,23 @@ export class AmiDecoder {
     }
     const length = this.#frameBytes;
     let bytes: Uint8Array;
-    if (this.#heldLength === 0) {
+    if (this.#held.length === 0) {
       bytes = chunk.subarray(end - length, end);
     } else {
       // The frame began in an earlier chunk. At a blank line the held bytes may end with that
       // line's CR (the chunk ended between CR and LF): it is not part of the frame.
-      // The message gets an array of exactly its size, so it pins no spare capacity.
-      const rest = length - this.#heldLength;
-      if (rest > 0) this.#append(chunk, end - rest, end);
-      if (this.#held.length === length) {
-        bytes = this.#held;
-        this.#held = EMPTY;
-      } else {
-        bytes = this.#held.slice(0, length);
-        this.#copied += length;
-      }
+      const rest = length - this.#held.length;
+      if (rest > 0) this.#held.append(chunk, end - rest, end);
+      bytes = this.#held.take(length);
     }
     const message = new AmiMessage(bytes, this.#firstLineEnd, this.#follows);
     this.#startFrame();
     this.#sink.message(message);
   }
 
-  /** Forgets the current frame, keeping a small held buffer for the next one. */
+  /** Forgets the current frame. */
   #startFrame(): void {
-    if (this.#held.length > REUSE_BYTES) this.#held = EMPTY;
-    this.#heldLength = 0;
+    this.#held.clear();
     this.#frameBytes = 0;
     this.#lines = 0;
     this.#firstLineEnd = 0;
@@ -293,8 +281,7 @@ export class AmiDecoder {
   /** Stops keeping the current frame's bytes. */
   #drop(): void {
     this.#dropping = true;
-    if (this.#held.length > REUSE_BYTES) this.#held = EMPTY;
-    this.#heldLength = 0;
+    this.#held.clear();
   }
 
   /**
@@ -310,8 +297,8 @@ export class AmiDecoder {
     }
     if (this.#dropping) return;
     // The frame's bytes in this chunk: from its start, or from 0 if it began in an earlier chunk.
-    const from = this.#heldLength > 0 ? 0 : lineStart - this.#frameBytes;
-    if (from < end) this.#append(chunk, from, end);
+    const from = this.#held.length > 0 ? 0 : lineStart - this.#frameBytes;
+    if (from < end) this.#held.append(chunk, from, end);
   }
 
   /** Decides, from an incomplete line, whether the frame is already certain to break a limit. */
@@ -360,29 +347,10 @@ export class AmiDecoder {
     this.#tailLength = keep + incoming;
   }
 
-  /** Appends `chunk[from..to)` to the held bytes, growing the buffer geometrically. */
-  #append(chunk: Uint8Array, from: number, to: number): void {
-    const needed = this.#heldLength + (to - from);
-    if (needed > this.#held.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#held.length, 256));
-      grown.set(this.#held.subarray(0, this.#heldLength));
-      this.#copied += this.#heldLength;
-      this.#held = grown;
-    }
-    this.#held.set(chunk.subarray(from, to), this.#heldLength);
-    this.#copied += to - from;
-    this.#heldLength = needed;
-  }
-
   /** The first `content` bytes of the line that starts with the held bytes (if any) and goes on at `chunk[lineStart]`. */
   #lineContent(chunk: Uint8Array, lineStart: number, content: number): { bytes: Uint8Array; start: number } {
-    if (this.#heldLength === 0) return { bytes: chunk, start: lineStart };
-    const joined = new Uint8Array(content);
-    this.#copied += content;
-    const fromHeld = Math.min(content, this.#heldLength);
-    joined.set(this.#held.subarray(0, fromHeld));
-    if (content > fromHeld) joined.set(chunk.subarray(lineStart, lineStart + content - fromHeld), fromHeld);
-    return { bytes: joined, start: 0 };
+    if (this.#held.length === 0) return { bytes: chunk, start: lineStart };
+    return { bytes: this.#held.joinedWith(chunk, lineStart, content), start: 0 };
   }
 
   #text(chunk: Uint8Array, lineStart: number, content: number): string {
