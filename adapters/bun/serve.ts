@@ -9,6 +9,7 @@ import {
   type WebSocketEvents,
 } from "../shared/websocket-events.ts";
 import { watchBody } from "../shared/live-body.ts";
+import { handshakeRefusal } from "../shared/websocket-handshake.ts";
 
 /** What rides on each Bun socket: core's handlers until `open`, then the guarded events. */
 interface SocketData {
@@ -34,7 +35,9 @@ export function bunServe(options: ServeOptions): Promise<HttpServer> {
         info.upgradeWebSocket = (handlers) => {
           if (called) throw new Error("upgradeWebSocket called twice");
           called = true;
-          if (!server.upgrade(request, { data: { handlers } })) return upgradeRefused();
+          const refusal = handshakeRefusal(request);
+          if (refusal) return refusal;
+          if (!server.upgrade(request, { data: { handlers } })) return upgradeRefused(request);
           upgraded = true;
           // Bun answers the handshake itself; this is only for core to return.
           return new Response(null);

@@ -2,6 +2,7 @@
 import type { HttpServer, RequestInfo, ServeOptions } from "../../core/ports.ts";
 import { GOING_AWAY, plainAddress, upgradeRefused, WebSocketRegistry } from "../shared/websocket-events.ts";
 import { CUT, watchBody } from "../shared/live-body.ts";
+import { handshakeRefusal } from "../shared/websocket-handshake.ts";
 import { upgrade } from "./websocket.ts";
 
 /** How long after the grace period a stuck WebSocket may hold up `close()`. */
@@ -40,8 +41,10 @@ export function denoServe(options: ServeOptions): Promise<HttpServer> {
         info.upgradeWebSocket = (handlers) => {
           if (called) throw new Error("upgradeWebSocket called twice");
           called = true;
+          const refusal = handshakeRefusal(request);
+          if (refusal) return refusal;
           upgraded = upgrade(request, handlers, registry);
-          return upgraded ?? upgradeRefused();
+          return upgraded ?? upgradeRefused(request);
         };
       }
       const response = await options.fetch(request, info);
