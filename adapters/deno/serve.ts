@@ -3,6 +3,7 @@ import type { HttpServer, RequestInfo, ServeOptions } from "../../core/ports.ts"
 import { GOING_AWAY, plainAddress, upgradeRefused, WebSocketRegistry } from "../shared/websocket-events.ts";
 import { CUT, watchBody } from "../shared/live-body.ts";
 import { handshakeRefusal } from "../shared/websocket-handshake.ts";
+import { denoRequest } from "./request.ts";
 import { upgrade } from "./websocket.ts";
 
 /** How long after the grace period a stuck WebSocket may hold up `close()`. */
@@ -32,7 +33,8 @@ export function denoServe(options: ServeOptions): Promise<HttpServer> {
         return new Response("Internal Server Error", { status: 500 });
       },
     },
-    async (request, handlerInfo) => {
+    async (received, handlerInfo) => {
+      const request = denoRequest(received, handlerInfo.completed);
       const remoteAddr = handlerInfo.remoteAddr;
       const info: RequestInfo = { remoteAddress: plainAddress("hostname" in remoteAddr ? remoteAddr.hostname : undefined) };
       let called = false;
