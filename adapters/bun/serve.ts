@@ -1,5 +1,6 @@
 /** `Serve` over `Bun.serve`, WebSockets included. */
 import type { ServerWebSocket as BunWebSocket } from "bun";
+import { problemResponse } from "../../core/bridge/problem.ts";
 import type { HttpServer, RequestInfo, ServeOptions, ServerWebSocket, WebSocketHandlers } from "../../core/ports.ts";
 import {
   plainAddress,
@@ -54,6 +55,11 @@ export function bunServe(options: ServeOptions): Promise<HttpServer> {
           return () => server.timeout(request, IDLE_TIMEOUT_S);
         },
       });
+    },
+    // Without it Bun answers a throwing handler with its own page: a problem document instead.
+    error(error) {
+      console.error("amibridge: fetch handler threw", error);
+      return problemResponse(500, "the handler failed; the server logged the cause");
     },
     websocket: {
       data: {} as SocketData,

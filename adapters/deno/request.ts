@@ -5,6 +5,7 @@
  * delivered, and that body failure reads as core's CLIENT_GONE.
  */
 import { BridgeError } from "../../core/bridge/errors.ts";
+import { problemResponse } from "../../core/bridge/problem.ts";
 
 /** Relays `body`, turning Deno's "connection gone" read failures into CLIENT_GONE. */
 function relayBody(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
@@ -42,4 +43,19 @@ export function denoRequest(received: Request, completed: Promise<void>): Reques
     init.duplex = "half";
   }
   return new Request(received.url, init);
+}
+
+/**
+ * The 400 for a request Deno accepted but whose URL it cannot build (a Host such as `x:99999`):
+ * reading `request.url` throws, which would otherwise surface as a 500. Undefined when it is fine.
+ */
+export function unreadableUrl(received: Request): Response | undefined {
+  try {
+    // Deno may hand out a URL string that does not parse (`http://[::1/`): routing would throw on it.
+    void new URL(received.url);
+    return undefined;
+  } catch {
+    const host = received.headers.get("host");
+    return problemResponse(400, `expected a Host header and request target that make a valid URL, got Host ${host === null ? "none" : JSON.stringify(host.slice(0, 80))}`, { headers: { connection: "close" } });
+  }
 }

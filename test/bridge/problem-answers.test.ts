@@ -140,3 +140,32 @@ describe(`problem documents for every answer (${runtimeName})`, () => {
     expect(ping.status).toBe(200);
   });
 });
+
+describe(`requests the runtime accepts but cannot make a URL of (${runtimeName})`, () => {
+  test("a Host with a port out of range or an unclosed IPv6 bracket is a 400 problem, not a 500", async () => {
+    for (const host of ["x:99999", "[::1", "a b@c/d"]) {
+      const answer = await send(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      expect({ host, status: answer.status }).not.toEqual({ host, status: 500 });
+      // Bun refuses these itself (a bodiless 400); Node and Deno reach code of ours, which must answer a problem.
+      if (answer.status !== 200 && answer.body !== "") expect(answer.headers["content-type"]).toBe("application/problem+json");
+    }
+  });
+});
+
+describe(`uploads answered before they were read (${runtimeName})`, () => {
+  test("an answer sent before the body was read says connection: close, so no client reuses a connection about to be dropped", async () => {
+    const partial = `${"a".repeat(1000)}`;
+    for (const target of ["/healthz", "/v1/nothing-here"]) {
+      // 405 without reading a byte; 413 on the Content-Length alone.
+      const answer = await send(`POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n${partial}`);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.headers["content-type"]).toBe("application/problem+json");
+      // Bun reads and discards the rest itself, and keeps the connection.
+      if (runtimeName !== "bun") expect({ target, connection: answer.headers["connection"] }).toEqual({ target, connection: "close" });
+    }
+    // A request whose body was read keeps its connection.
+    const ping = await send("POST /v1/actions/Ping HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    expect(ping.status).toBe(200);
+    expect(ping.headers["connection"]).not.toBe("close");
+  });
+});

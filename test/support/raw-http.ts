@@ -50,14 +50,16 @@ function dechunk(text: string): string | undefined {
 
 /**
  * Sends `bytes` on a fresh connection and reads one response: up to its Content-Length, its last
- * chunk, or the end of the connection. `head` true: the request was a HEAD (no body follows).
+ * chunk, the end of the connection, or (for an event stream or a 101) its head. `head` true: the request was a HEAD (no body follows).
  * Resolves status 0 when the server closed (or reset) without a response, or after `timeoutMs`.
  */
-export async function rawExchange(runtime: Runtime, port: number, bytes: string | Uint8Array, options: { head?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
+export async function rawExchange(runtime: Runtime, port: number, bytes: string | Uint8Array, options: { head?: boolean; timeoutMs?: number; halfClose?: boolean } = {}): Promise<RawResponse> {
   const transport = await runtime.connect({ hostname: "127.0.0.1", port });
   try {
     const writer = transport.writable.getWriter();
     await writer.write(typeof bytes === "string" ? encoder.encode(bytes) : bytes).catch(() => {});
+    // `halfClose`: send FIN, so a server waiting for more of a body knows none will come.
+    if (options.halfClose) await writer.close().catch(() => {});
     writer.releaseLock();
     return await readResponse(transport, options);
   } finally {
@@ -84,10 +86,13 @@ export async function readResponse(transport: Transport, options: { head?: boole
       return complete();
     }
     const rest = raw.slice(split + 4);
-    if (options.head || status === 204 || status === 304 || status === 101) return { status, headers, body: "", raw };
+    // An event stream never ends: its head is the answer.
+    if (options.head || status === 204 || status === 304 || status === 101 || headers["content-type"] === "text/event-stream") return { status, headers, body: "", raw };
     if (headers["content-length"] !== undefined) {
       const length = Number(headers["content-length"]);
-      return encoder.encode(rest).byteLength >= length ? { status, headers, body: rest, raw } : undefined;
+      const bytes = encoder.encode(rest);
+      // Only this response's bytes: a pipelined one may follow.
+      return bytes.byteLength >= length ? { status, headers, body: new TextDecoder().decode(bytes.subarray(0, length)), raw } : undefined;
     }
     if (headers["transfer-encoding"]?.toLowerCase().includes("chunked")) {
       const body = dechunk(rest);
