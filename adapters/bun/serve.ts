@@ -1,5 +1,6 @@
 /** `Serve` over `Bun.serve`, WebSockets included. */
 import type { ServerWebSocket as BunWebSocket } from "bun";
+import { problemResponse } from "../../core/bridge/problem.ts";
 import type { HttpServer, RequestInfo, ServeOptions, ServerWebSocket, WebSocketHandlers } from "../../core/ports.ts";
 import {
   plainAddress,
@@ -9,6 +10,7 @@ import {
   type WebSocketEvents,
 } from "../shared/websocket-events.ts";
 import { watchBody } from "../shared/live-body.ts";
+import { handshakeRefusal } from "../shared/websocket-handshake.ts";
 
 /** What rides on each Bun socket: core's handlers until `open`, then the guarded events. */
 interface SocketData {
@@ -34,7 +36,9 @@ export function bunServe(options: ServeOptions): Promise<HttpServer> {
         info.upgradeWebSocket = (handlers) => {
           if (called) throw new Error("upgradeWebSocket called twice");
           called = true;
-          if (!server.upgrade(request, { data: { handlers } })) return upgradeRefused();
+          const refusal = handshakeRefusal(request);
+          if (refusal) return refusal;
+          if (!server.upgrade(request, { data: { handlers } })) return upgradeRefused(request);
           upgraded = true;
           // Bun answers the handshake itself; this is only for core to return.
           return new Response(null);
@@ -51,6 +55,11 @@ export function bunServe(options: ServeOptions): Promise<HttpServer> {
           return () => server.timeout(request, IDLE_TIMEOUT_S);
         },
       });
+    },
+    // Without it Bun answers a throwing handler with its own page: a problem document instead.
+    error(error) {
+      console.error("amibridge: fetch handler threw", error);
+      return problemResponse(500, "the handler failed; the server logged the cause");
     },
     websocket: {
       data: {} as SocketData,

@@ -1,7 +1,10 @@
 /** `Serve` over `Deno.serve`, WebSockets included. */
+import { problemResponse } from "../../core/bridge/problem.ts";
 import type { HttpServer, RequestInfo, ServeOptions } from "../../core/ports.ts";
 import { GOING_AWAY, plainAddress, upgradeRefused, WebSocketRegistry } from "../shared/websocket-events.ts";
 import { CUT, watchBody } from "../shared/live-body.ts";
+import { handshakeRefusal } from "../shared/websocket-handshake.ts";
+import { denoRequest, unreadableUrl } from "./request.ts";
 import { upgrade } from "./websocket.ts";
 
 /** How long after the grace period a stuck WebSocket may hold up `close()`. */
@@ -28,10 +31,13 @@ export function denoServe(options: ServeOptions): Promise<HttpServer> {
       // Deno reports a failed body here too: a cut one is no news.
       onError: (error) => {
         if (error !== CUT) console.error(error);
-        return new Response("Internal Server Error", { status: 500 });
+        return problemResponse(500, "the handler failed; the server logged the cause");
       },
     },
-    async (request, handlerInfo) => {
+    async (received, handlerInfo) => {
+      const unreadable = unreadableUrl(received);
+      if (unreadable) return unreadable;
+      const request = denoRequest(received, handlerInfo.completed);
       const remoteAddr = handlerInfo.remoteAddr;
       const info: RequestInfo = { remoteAddress: plainAddress("hostname" in remoteAddr ? remoteAddr.hostname : undefined) };
       let called = false;
@@ -40,8 +46,10 @@ export function denoServe(options: ServeOptions): Promise<HttpServer> {
         info.upgradeWebSocket = (handlers) => {
           if (called) throw new Error("upgradeWebSocket called twice");
           called = true;
+          const refusal = handshakeRefusal(request);
+          if (refusal) return refusal;
           upgraded = upgrade(request, handlers, registry);
-          return upgraded ?? upgradeRefused();
+          return upgraded ?? upgradeRefused(request);
         };
       }
       const response = await options.fetch(request, info);

@@ -2,8 +2,10 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { problemResponse } from "../../core/bridge/problem.ts";
 import type { RequestInfo, ServeOptions, ServerWebSocket, WebSocketHandlers } from "../../core/ports.ts";
 import { GOING_AWAY, plainAddress, WebSocketRegistry, webSocketEvents } from "../shared/websocket-events.ts";
+import { handshakeRefusal } from "../shared/websocket-handshake.ts";
 
 /** The WebSockets of one server, for its shutdown. */
 export interface NodeWebSockets {
@@ -19,6 +21,10 @@ export function serveWebSockets(server: Server, fetch: ServeOptions["fetch"]): N
   // Raw sockets between the upgrade event and the end of the handshake; `wss.clients` has the rest.
   const handshaking = new Set<Duplex>();
   const registry = new WebSocketRegistry();
+  // What `ws` would still refuse after our own checks (it checks the same things): a problem, not HTML.
+  wss.on("wsClientError", (error: Error, socket: Duplex) => {
+    void writeRaw(socket, problemResponse(400, `expected a WebSocket handshake the server can accept, got one it refused: ${error.message}`)).catch(() => socket.destroy());
+  });
   server.on("upgrade", (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
     handshaking.add(socket);
     socket.once("close", () => handshaking.delete(socket));
@@ -48,10 +54,16 @@ async function answer(
   head: Buffer,
 ): Promise<void> {
   let handlers: WebSocketHandlers | undefined;
+  let called = false;
   const info: RequestInfo = { remoteAddress: plainAddress(incoming.socket.remoteAddress) };
+  const request = upgradeRequest(incoming);
   if (incoming.headers.upgrade?.toLowerCase() === "websocket") {
     info.upgradeWebSocket = (given) => {
-      if (handlers) throw new Error("upgradeWebSocket called twice");
+      if (called) throw new Error("upgradeWebSocket called twice");
+      called = true;
+      // Refused here, as on every runtime, so `ws` never answers one with its own HTML page.
+      const refusal = handshakeRefusal(request);
+      if (refusal) return refusal;
       handlers = given;
       // Only for core to return: `ws` writes the real 101 once `fetch` has returned.
       return new Response(null);
@@ -59,10 +71,10 @@ async function answer(
   }
   let response: Response;
   try {
-    response = await fetch(upgradeRequest(incoming), info);
+    response = await fetch(request, info);
   } catch (error) {
     console.error("amibridge: fetch handler threw on an upgrade request", error);
-    response = new Response(null, { status: 500 });
+    response = problemResponse(500, "the handler failed; the bridge logged the cause", { instance: new URL(request.url).pathname });
   }
   if (socket.destroyed) return;
   // Accepting commits the upgrade, as on Bun and Deno, whatever `fetch` returned after it.

@@ -3,6 +3,7 @@
  * delivery guarantees of {@link WebSocketHandlers}, the open-socket registry a shutdown waits on,
  * the refusal response and peer addresses.
  */
+import { problemResponse } from "../../core/bridge/problem.ts";
 import type { ServerWebSocket, WebSocketHandlers } from "../../core/ports.ts";
 
 /** The three events a runtime reports for one accepted socket. */
@@ -85,8 +86,11 @@ export class WebSocketRegistry {
 }
 
 /** The answer when a request asked for a WebSocket the runtime could not accept (bad handshake). */
-export function upgradeRefused(): Response {
-  return new Response("Bad WebSocket upgrade request\n", { status: 400 });
+export function upgradeRefused(request: Request): Response {
+  return problemResponse(400, "expected a WebSocket handshake the server can accept, got one it refused", {
+    instance: new URL(request.url).pathname,
+    headers: { connection: "close" },
+  });
 }
 
 /** Close code sent to WebSockets still open when the server's grace period runs out. */

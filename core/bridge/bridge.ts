@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { AmiError } from "../errors.ts";
+import { AllowedMethods } from "./allowed-methods.ts";
 import type { HttpServer, RequestInfo, Runtime } from "../ports.ts";
 import { Authenticator, type AuthOptions } from "./auth.ts";
 import { EventBus, type EventBusOptions } from "./bus.ts";
@@ -96,10 +97,20 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   app.onError((error, c) => {
     if (error instanceof HttpProblem) return responseForProblem(error, c.req.path);
     if (error instanceof BridgeError && error.code === "UPSTREAM_UNKNOWN") return problemResponse(400, error.message, { extras: { field: "server" }, instance: c.req.path });
+    // A client that vanished mid-body is no failure of ours: one quiet line, and an answer nobody reads.
+    if (c.req.raw.signal.aborted || (error instanceof BridgeError && error.code === "CLIENT_GONE")) {
+      logger.debug(`${c.req.method} ${c.req.path}: the client went away before its request was read`);
+      return problemResponse(400, "expected a whole request, got a client that went away before sending it", { instance: c.req.path });
+    }
     logger.error(`${c.req.method} ${c.req.path} failed`, { error: error instanceof Error ? error : new Error(String(error)) });
     return problemResponse(500, "the handler failed; the bridge logged the cause", { instance: c.req.path });
   });
-  app.notFound((c) => problemResponse(404, `expected a known route, got ${c.req.method} ${c.req.path}`, { instance: c.req.path }));
+  const allowed = new AllowedMethods(() => app.routes);
+  app.notFound((c) => {
+    const allow = allowed.for(c.req.path);
+    if (allow.length === 0) return problemResponse(404, `expected a known route, got ${c.req.method} ${c.req.path}`, { instance: c.req.path });
+    return problemResponse(405, `expected ${allow.join(" or ")} on ${c.req.path}, got ${c.req.method}`, { instance: c.req.path, headers: { allow: allow.join(", ") } });
+  });
   if (http.corsOrigins.length > 0) {
     // Before the token check: a browser's preflight carries no token, and must still be answered.
     const origins = [...http.corsOrigins];

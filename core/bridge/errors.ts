@@ -7,7 +7,9 @@ export type BridgeErrorCode =
   | "PLUGIN_SETUP_FAILED"
   | "UPSTREAM_DUPLICATE"
   | "UPSTREAM_UNKNOWN"
-  | "TLS_SETTINGS_UNAPPLIED";
+  | "TLS_SETTINGS_UNAPPLIED"
+  /** The client went away before its request was read: a runtime's body-read failure, translated. */
+  | "CLIENT_GONE";
 
 /** An error of the bridge layer: a stable `code` and a message that says what was expected and what came. */
 export class BridgeError extends Error {

@@ -1,7 +1,7 @@
 /**
  * The `actions` plugin: `POST /v1/actions/{action}` sends one AMI action to an upstream and
  * answers with its response, list items and Command output. Order of checks: name, body,
- * server, token policy, Asterisk's limits, upstream readiness; nothing reaches Asterisk before
+ * server, session actions (the bridge's own), token policy, Asterisk's limits, upstream readiness; nothing reaches Asterisk before
  * all of them pass. See README.md in this folder for the HTTP contract.
  */
 import type { Context } from "hono";
@@ -16,6 +16,7 @@ import { forbidden, isUnknownCommand, outcomeOf, problemForAmiError, unavailable
 import { bodyToHeaders, checkActionName, headerRecord, readBody, withDefaults, type HeaderPairs } from "./request.ts";
 import { resultBody } from "./result.ts";
 import { ActionsOptionsSchema } from "./schema.ts";
+import { sessionActionRefusal } from "./session.ts";
 
 /** Options of {@link actionsPlugin}. */
 export interface ActionsOptions {
@@ -37,6 +38,11 @@ function setup(ctx: PluginContext, options: ActionsOptions): void {
     if (!maySeeServer(policy, server)) {
       count("forbidden");
       throw forbidden(`token ${JSON.stringify(policy.name)} may not use server ${server} (allowed: ${policy.servers.join(", ") || "none"})`, "server");
+    }
+    const session = sessionActionRefusal(action);
+    if (session !== undefined) {
+      count("forbidden");
+      throw forbidden(session, "action");
     }
     const refusal = actionRefusal(policy, action, headerRecord(pairs));
     if (refusal !== undefined) {

@@ -49,7 +49,34 @@ export async function readBody(request: Request): Promise<Record<string, unknown
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw badRequest("body", `expected a JSON object of AMI headers as the body, got ${kindOf(parsed)}`);
   }
+  const forbidden = prototypeKey(parsed);
+  if (forbidden !== undefined) {
+    throw badRequest(forbidden.path, `body key ${forbidden.path}: expected an AMI header or variable name, got ${JSON.stringify(forbidden.key)}, which names a JavaScript prototype and is refused rather than silently dropped`);
+  }
   return parsed as Record<string, unknown>;
+}
+
+/** Keys JavaScript gives a meaning to on every object: validation would drop them without a word. */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "prototype", "constructor"]);
+
+/**
+ * The first {@link PROTOTYPE_KEYS} key anywhere in `value`, with its path (`Variable.__proto__`).
+ * Iterative: a deeply nested body must not overflow the stack.
+ */
+function prototypeKey(value: object): { key: string; path: string } | undefined {
+  const stack: Array<[unknown, string]> = [[value, ""]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}[${i}]`]);
+      continue;
+    }
+    const keys = Object.keys(node);
+    for (const key of keys) if (PROTOTYPE_KEYS.has(key)) return { key, path: path === "" ? key : `${path}.${key}` };
+    for (let i = keys.length - 1; i >= 0; i--) stack.push([(node as Record<string, unknown>)[keys[i]!], path === "" ? keys[i]! : `${path}.${keys[i]!}`]);
+  }
+  return undefined;
 }
 
 /**

@@ -37,8 +37,15 @@ export const eventsPlugin = definePlugin({
     router.get("/v1/events", (c) => {
       const { filter, lastSeq } = parseRequest(c);
       if (ctx.signal.aborted) throw shuttingDown();
+      // HEAD: the answer GET would give, without its body, so without a subscription to leak
+      // (the app drops a HEAD's body unread, and nothing would ever cancel its stream).
+      if (c.req.method === "HEAD") {
+        if (bus.subscriberCount >= bus.maxSubscribers) throw tooManySubscribers(new TooManySubscribersError(`expected at most ${bus.maxSubscribers} subscribers, and that many are connected`));
+        return new Response(null, { headers: SSE_HEADERS });
+      }
       const { subscription, prelude } = openSubscription(bus, lastSeq, { filter, capacity: options.subscriberQueue, overflow: options.sseOverflow, kind: "sse" });
-      return new Response(sseStream(subscription, prelude, { heartbeatMs: options.heartbeatMs }), { headers: SSE_HEADERS });
+      const stream = sseStream(subscription, prelude, { heartbeatMs: options.heartbeatMs, signal: c.req.raw.signal });
+      return new Response(stream, { headers: SSE_HEADERS });
     });
 
     router.get("/v1/events/ws", (c) => {

@@ -10,6 +10,11 @@ import type { Prelude } from "./resume.ts";
 export interface SseStreamOptions {
   /** Idle time after which a `: ping` comment is sent. */
   heartbeatMs: number;
+  /**
+   * The request's signal: a client gone before the server ever pulled (or cancelled) the body
+   * must still give its subscription back, whatever the runtime does with an unread body.
+   */
+  signal?: AbortSignal;
 }
 
 const encoder = new TextEncoder();
@@ -50,6 +55,7 @@ export function sseStream(subscription: Subscription, prelude: Prelude, options:
 
   const cleanup = () => {
     ended = true;
+    options.signal?.removeEventListener("abort", onAbort);
     if (timer !== undefined) clearTimeout(timer);
     subscription.close();
     wake?.();
@@ -107,10 +113,23 @@ export function sseStream(subscription: Subscription, prelude: Prelude, options:
       timer = undefined;
     });
 
+  const onAbort = () => {
+    if (ended) return;
+    cleanup();
+    try {
+      controller?.close();
+    } catch {
+      // Already cancelled or closed.
+    }
+  };
+  if (options.signal?.aborted) cleanup();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+
   return new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
+        if (ended) c.close();
       },
       async pull(c) {
         while (!ended) {

@@ -41,6 +41,12 @@ function operation(route: RouteDescription, components: Record<string, unknown>)
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) responses[status] = responseObject(response, components);
   if (secured && !("401" in responses)) responses["401"] = responseObject({ description: "Missing or unknown token", contentType: PROBLEM_TYPE }, components);
+  const codes = Object.keys(responses);
+  // True of every route: the server refuses a malformed request (bad syntax, headers too large,
+  // a wrong method) before any handler, with a problem document.
+  if (!codes.some((code) => code.startsWith("4"))) responses["4XX"] = responseObject({ description: "A request refused before it reached the route (malformed, headers too large, wrong method): a problem document.", contentType: PROBLEM_TYPE }, components);
+  // A route with no 2xx (a WebSocket's 101): whatever else it answers is a problem document.
+  if (!codes.some((code) => code.startsWith("2"))) responses["default"] = responseObject({ description: "Any other answer: a problem document.", contentType: PROBLEM_TYPE }, components);
   const op: Record<string, unknown> = { operationId: operationId(route), summary: route.summary };
   if (route.description) op["description"] = route.description;
   if (route.tags) op["tags"] = route.tags;
@@ -63,8 +69,10 @@ export function buildDocument(routes: readonly RouteDescription[], info: Documen
   for (const route of routes) (paths[route.path] ??= {})[route.method] = operation(route, components);
   return {
     openapi: "3.1.0",
-    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
+    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}), license: { name: "MIT", identifier: "MIT" } },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    // Relative: the bridge that served this document, whatever name or proxy it was reached through.
+    servers: [{ url: "/", description: "This bridge: the origin that served this document" }],
     security: [{ [SECURITY_SCHEME]: [] }],
     paths,
     components: {

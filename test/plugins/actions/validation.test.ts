@@ -46,6 +46,28 @@ describe("actions: bad input", () => {
     expectProblem(await postAction(t, "Ping", body), 400, "body", `got ${kind}`);
   });
 
+  test.each([
+    ['{"__proto__": {"Foo": "1"}}', "__proto__"],
+    ['{"Channel": "Local/1@default", "constructor": "x"}', "constructor"],
+    ['{"prototype": 1}', "prototype"],
+    ['{"Variable": {"A": "1", "__proto__": "2"}}', "Variable.__proto__"],
+    ['{"Variable": {"constructor": "2"}}', "Variable.constructor"],
+    ['{"Foo": [{"prototype": "x"}]}', "Foo[0].prototype"],
+  ])("a prototype key in %s is a 400 naming %s, not silently dropped", async (body, path) => {
+    const before = responses();
+    const answer = await postAction(t, "Ping", body);
+    expectProblem(answer, 400, path, `body key ${path}:`);
+    expect(answer.body.detail).toContain("refused rather than silently dropped");
+    expect(responses()).toBe(before);
+  });
+
+  test("a body nested 30,000 deep is a 400, not a stack overflow", async () => {
+    const deep = `{"Foo": ${"[".repeat(30_000)}${"]".repeat(30_000)}}`;
+    const answer = await postAction(t, "Ping", deep);
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get("content-type")).toBe("application/problem+json");
+  });
+
   test("a body that is not sent as JSON is a 415", async () => {
     expectProblem(await postAction(t, "Ping", "Foo=bar", { contentType: "application/x-www-form-urlencoded" }), 415, "Content-Type", "application/x-www-form-urlencoded");
     expectProblem(await postAction(t, "Ping", '{"Foo":"bar"}', { contentType: null }), 415, "Content-Type", "got none");
