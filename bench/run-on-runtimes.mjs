@@ -24,16 +24,16 @@ export function takeOption(args, name) {
 }
 
 /**
- * Runs `script` on each runtime in `order` with `args` (plus `extraArgs`); resolves true when
+ * Runs `script` on each runtime in `order` with `args` (plus `extraArgs`; `nodeFlags` go to Node itself); resolves true when
  * every run exited 0. Reports are combined into the `--json` file when one is asked for.
  */
-export function runOnRuntimes({ label, script, order, args, extraArgs = [] }) {
+export function runOnRuntimes({ label, script, order, args, extraArgs = [], nodeFlags = [] }) {
   const jsonPath = takeOption(args, "--json");
   const only = takeOption(args, "--runtime");
   const localBun = join(root, "node_modules/.bin/bun");
   const commands = {
     bun: { command: existsSync(localBun) ? localBun : "bun", argv: [script] },
-    node: { command: process.execPath, argv: ["--import", "tsx", script] },
+    node: { command: process.execPath, argv: [...nodeFlags, "--import", "tsx", script] },
   };
   const tmp = mkdtempSync(join(tmpdir(), "amibridge-bench-"));
   const combined = {};
