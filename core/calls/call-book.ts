@@ -16,6 +16,8 @@ export interface CallBookOptions {
   maxAgeMs?: number;
   /** An unanswered call whose channels are all gone fails after this long without an OriginateResponse. Default 5 s. */
   orphanGraceMs?: number;
+  /** A call still queued this long after its ring timeout (no channel, no OriginateResponse) fails. Default 60 s. */
+  queuedGraceMs?: number;
 }
 
 /** A call that changed, with the state it had before. */
@@ -31,15 +33,20 @@ export class CallBook {
   /** `server\0uniqueid` → call ids: own channels (for the call's whole life) and current bridge peers. */
   readonly #byChannel = new Map<string, Set<string>>();
   readonly #byActionId = new Map<string, string>();
+  /** Order in which calls were added, so a reconnect reconciles only the calls placed before it. */
+  readonly #added = new Map<string, number>();
+  #addedCount = 0;
   readonly #maxFinished: number;
   readonly #maxAgeMs: number;
   readonly #orphanGraceMs: number;
+  readonly #queuedGraceMs: number;
 
   constructor(registry: ChannelRegistry, options: CallBookOptions = {}) {
     this.#registry = registry;
     this.#maxFinished = options.maxFinished ?? 1000;
     this.#maxAgeMs = options.maxAgeMs ?? 3_600_000;
     this.#orphanGraceMs = options.orphanGraceMs ?? 5000;
+    this.#queuedGraceMs = options.queuedGraceMs ?? 60_000;
   }
 
   /** Calls not yet final. */
@@ -56,6 +63,7 @@ export class CallBook {
   /** Starts tracking a call (before its Originate is sent, so no event can come first). */
   add(call: CallRecord): void {
     this.#calls.set(call.id, call);
+    this.#added.set(call.id, ++this.#addedCount);
     this.#index(call.server, call.channelId, call.id);
     this.#index(call.server, call.otherChannelId, call.id);
     this.#byActionId.set(call.actionId, call.id);
@@ -71,6 +79,7 @@ export class CallBook {
     const call = this.#calls.get(id);
     if (!call) return;
     this.#calls.delete(id);
+    this.#added.delete(id);
     this.#unindex(call.server, call.channelId, id);
     this.#unindex(call.server, call.otherChannelId, id);
     if (call.peer) this.#unindex(call.server, call.peer.uniqueid, id);
@@ -119,11 +128,30 @@ export class CallBook {
     if (call) this.#update(call, reduceCall(call, { kind: "hangup-requested", at }), []);
   }
 
-  /** After a reconnect's CoreShowChannels: each live call of the server keeps going or is lost. */
-  reconcile(server: string, at = Date.now()): CallChange[] {
+  /** Asterisk refused the Originate (`Response: Error`): the call failed before it began. */
+  refuse(id: string, message: string, at = Date.now()): CallChange[] {
+    const call = this.#calls.get(id);
+    const changes: CallChange[] = [];
+    if (call) this.#update(call, reduceCall(call, { kind: "refused", at, message }), changes);
+    return changes;
+  }
+
+  /** A mark for {@link reconcile}: calls added after it are left alone. Take it when the CoreShowChannels is sent. */
+  mark(): number {
+    return this.#addedCount;
+  }
+
+  /**
+   * After a reconnect's CoreShowChannels: each live call of the server placed before `mark` keeps
+   * going or is lost (calls placed since belong to the new session, whose events the list may predate).
+   */
+  reconcile(server: string, at = Date.now(), mark = this.#addedCount): CallChange[] {
     const alive = this.#registry.list(server).map((channel) => ({ uniqueid: channel.uniqueid, name: channel.name, state: channel.state, bridged: channel.bridgeId !== undefined }));
     const changes: CallChange[] = [];
-    for (const call of this.live(server)) this.#update(call, reduceCall(call, { kind: "reconciled", at, alive }), changes);
+    for (const call of this.live(server)) {
+      if ((this.#added.get(call.id) ?? 0) > mark) continue;
+      this.#update(call, reduceCall(call, { kind: "reconciled", at, alive }), changes);
+    }
     return changes;
   }
 
@@ -134,8 +162,11 @@ export class CallBook {
   sweep(now = Date.now()): CallChange[] {
     const changes: CallChange[] = [];
     for (const call of this.#calls.values()) {
-      if (isFinal(call.state) || call.channelsGoneAt === undefined) continue;
-      if (now - call.channelsGoneAt >= this.#orphanGraceMs) this.#update(call, failedFromCause(call, now), changes);
+      if (isFinal(call.state)) continue;
+      if (call.channelsGoneAt !== undefined && now - call.channelsGoneAt >= this.#orphanGraceMs) this.#update(call, failedFromCause(call, now), changes);
+      else if (call.state === "queued" && now - call.createdAt >= call.request.timeoutMs + this.#queuedGraceMs) {
+        this.#update(call, reduceCall(call, { kind: "stuck", at: now, detail: `no channel and no OriginateResponse ${call.request.timeoutMs + this.#queuedGraceMs} ms after the Originate` }), changes);
+      }
     }
     const finished = [...this.#calls.values()].filter((call) => isFinal(call.state));
     let excess = finished.length - this.#maxFinished;

@@ -90,6 +90,8 @@ export interface CallRecord {
   readonly reason?: string;
   /** The OriginateResponse `Reason` code. */
   readonly reasonCode?: number;
+  /** Asterisk's `Message` when it refused the Originate. */
+  readonly asteriskMessage?: string;
   readonly cause?: number;
   readonly causeText?: string;
   readonly hangupBy?: HangupBy;
@@ -115,15 +117,18 @@ export interface CallRecord {
 export type CallInput =
   | { kind: "event"; event: AmiMessage; at: number; peers?: readonly CallPeer[] }
   | { kind: "hangup-requested"; at: number }
+  | { kind: "refused"; at: number; message: string }
+  | { kind: "stuck"; at: number; detail: string }
   | { kind: "reconciled"; at: number; alive: readonly { uniqueid: string; name: string; state: number; bridged: boolean }[] };
 
 /** A new call, queued: the Originate was accepted. */
-export function queuedCall(init: { id: string; server: string; request: CallRequest; actionId: string; channelId: string; otherChannelId: string; createdBy: string; at: number }): CallRecord {
+export function queuedCall(init: { id: string; server: string; request: CallRequest; actionId: string; channelId: string; otherChannelId: string; createdBy: string; at: number; detail?: string }): CallRecord {
+  const { at, detail = "Originate successfully queued", ...fields } = init;
   return {
-    ...init,
+    ...fields,
     state: "queued",
-    createdAt: init.at,
-    history: [{ state: "queued", at: init.at, detail: "Originate successfully queued" }],
+    createdAt: at,
+    history: [{ state: "queued", at, detail }],
     live: {},
     hungUp: [],
     hangingUp: false,
@@ -266,6 +271,10 @@ export function reduceCall(call: CallRecord, input: CallInput): CallRecord {
       return call.hangingUp || isFinal(call.state) ? call : { ...call, hangingUp: true, hangupBy: { role: "api" } };
     case "reconciled":
       return onReconciled(call, input.at, input.alive);
+    case "refused":
+      return move(call, "failed", input.at, `Originate refused: ${input.message}`, { reason: "refused", asteriskMessage: input.message });
+    case "stuck":
+      return move(call, "failed", input.at, input.detail, { reason: "no outcome from Asterisk" });
   }
 }
 
