@@ -33,7 +33,8 @@ describe("POST /v1/calls", () => {
     expect(done.body.channel).toMatch(/^PJSIP\/2001-[0-9a-f]{8}$/);
     expect(done.body.durations.talkMs).toBeGreaterThanOrEqual(0);
     // The variable's comma survived Asterisk's argument splitting: the simulator set it whole.
-    expect(running.logs.join("\n")).not.toContain("Smith");
+    const varSets = running.bridge.bus.ring.since(0).entries.filter((e) => e.name === "VarSet" && e.message?.get("Uniqueid") === placed.body.channelId);
+    expect(varSets.map((e) => `${e.message!.get("Variable")}=${e.message!.get("Value")}`)).toEqual(["CRM_ID=Smith, John"]);
     // Every change was a `call` notice, in order, without the server twice.
     expect(notices.filter((n) => n.id === placed.body.id).map((n) => n.state)).toEqual(["queued", "dialing", "ringing", "answered", "ended"]);
     expect(notices.at(-1)).toMatchObject({ type: "call", server: "pbx1", previous: "answered", cause: 16 });
