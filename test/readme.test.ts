@@ -4,7 +4,8 @@
  * shell block marked `<!-- demo -->` is read from README.md and each command in it run through
  * `sh`, with only the addresses swapped for the ones this demo got (its HTTP port is random here,
  * and 5038 may be taken on a shared machine). Each must show something: an action answers 200 with
- * `ok: true` (an Originate is then answered: OriginateResponse Success), a filtered stream delivers
+ * `ok: true` (an Originate is then answered: OriginateResponse Success), a call placed with
+ * /v1/calls is queued and its wait ends with the call's final state, a filtered stream delivers
  * events that match its filter, an `ami` command exits 0 with its JSON. Nothing here repeats a
  * command: edit the README and this test runs the new text.
  */
@@ -157,6 +158,7 @@ async function runCommand(command: string): Promise<void> {
     return;
   }
   const json = JSON.parse(run.stdout) as Record<string, any>;
+  if (/^curl\b.*\/v1\/calls\b/.test(command)) return checkCall(command, json);
   expect({ command, ok: json.ok }).toEqual({ command, ok: true });
   if (/\bCommand\b.*Command=/.test(command)) expect(Array.isArray(json.output)).toBe(true);
   if (/\/Originate\b/.test(command) || /\bami\b.*\bOriginate\b/.test(command)) {
@@ -167,6 +169,18 @@ async function runCommand(command: string): Promise<void> {
     const answer = await until(`an OriginateResponse for ${json.actionId}`, () => originateResponses.find((entry) => entry.headers?.ActionID === json.actionId), 10_000);
     expect({ command, response: answer.headers.Response, reason: answer.headers.Reason }).toEqual({ command, response: "Success", reason: "4" });
   }
+}
+
+/** A call the README placed (202: queued, with its URL), or waited for (its final state, reached). */
+function checkCall(command: string, json: Record<string, any>): void {
+  if (/\s-d\s/.test(command)) {
+    expect({ command, first: json.history?.[0]?.state, url: json.url }).toEqual({ command, first: "queued", url: `/v1/calls/${json.id}` });
+    return;
+  }
+  const wait = /[?&]wait=(answered|ended)/.exec(command)?.[1];
+  expect({ command, reached: json.reached }).toEqual({ command, reached: true });
+  // The demo's phone 2001 answers, hears the prompt and hangs up: the whole way, then a normal clearing.
+  if (wait === "ended") expect({ command, state: json.state, cause: json.cause, steps: json.history.map((h: any) => h.state) }).toEqual({ command, state: "ended", cause: 16, steps: ["queued", "dialing", "ringing", "answered", "ended"] });
 }
 
 /** Checks that a stream delivered events, each one what its URL's filter asks for. */
@@ -193,6 +207,9 @@ describe(`the README's demo examples, against npm start's demo (${runtimeName})`
     expect(commands.some((command) => command.startsWith("curl ") && command.includes("/v1/actions/Originate"))).toBe(true);
     expect(commands.some((command) => command.startsWith("curl -N") && command.includes("/v1/events"))).toBe(true);
     expect(commands.some((command) => command.startsWith("npx amibridge ami "))).toBe(true);
+    // One command places a call through the demo's simulated PBX, a second waits for its final state.
+    expect(commands.some((command) => command.startsWith("curl ") && /-d '\{.*"channel"/.test(command) && command.endsWith("/v1/calls"))).toBe(true);
+    expect(commands.some((command) => command.startsWith("curl ") && /\/v1\/calls\/[^?]+\?wait=ended/.test(command))).toBe(true);
     // Every example is one of the kinds this test knows how to check.
     for (const command of commands) expect({ command, known: /^(curl |npx (amibridge|bun|deno) )/.test(command) }).toEqual({ command, known: true });
   });

@@ -43,7 +43,7 @@ export class Authenticator {
     const tokens = options.tokens ?? [];
     this.#count = tokens.length;
     this.#tokens = Promise.all(
-      tokens.map(async ({ token, ...policy }) => ({ digest: await digest(token), policy: { name: policy.name, read: policy.read, actions: policy.actions, grants: policy.grants, servers: policy.servers } })),
+      tokens.map(async ({ token, ...policy }) => ({ digest: await digest(token), policy: { name: policy.name, read: policy.read, actions: policy.actions, grants: policy.grants, servers: policy.servers, ...(policy.calls ? { calls: policy.calls } : {}) } })),
     );
   }
 

@@ -8,6 +8,20 @@ import type { BusEntry } from "./entry.ts";
 /** Grants no token has unless they are named: shell access through Asterisk. */
 export type DangerousGrant = "command" | "system";
 
+/** Grants of the calls plugin's routes: place and hang up calls, redirect or hang up any channel. */
+export type CallGrant = "calls" | "redirect" | "hangup";
+
+/** Any grant a token may hold. */
+export type Grant = DangerousGrant | CallGrant;
+
+/** Where a token's calls may go: `*` matches within one part of a name (never across `/`, `@` or `&`). */
+export interface CallLimits {
+  /** Dialplan contexts it may send calls and channels to; unset: any. */
+  contexts?: readonly string[];
+  /** Channels it may dial, redirect or hang up (`PJSIP/2*`); unset: any. */
+  channels?: readonly string[];
+}
+
 /** What one token may do. */
 export interface TokenPolicy {
   /** Name for logs and metrics (never the token itself). */
@@ -16,13 +30,18 @@ export interface TokenPolicy {
   read: readonly string[];
   /** Action names (case-insensitive; a trailing `*` matches a prefix) it may send; deny wins. */
   actions: { allow: readonly string[]; deny: readonly string[] };
-  grants: readonly DangerousGrant[];
+  grants: readonly Grant[];
   /** Upstream names it may use, or `*`. */
   servers: readonly string[];
+  /** Limits on where its calls go (calls plugin); a limited token may not send Originate, Redirect or Hangup as raw actions. */
+  calls?: CallLimits;
 }
 
 /** A policy that may do everything but the dangerous actions: what `auth: open` gives everyone. */
-export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: [], servers: ["*"] };
+export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: ["calls", "redirect", "hangup"], servers: ["*"] };
+
+/** Actions that would get around a token's call limits if sent raw. */
+const CALL_CONTROL_ACTIONS = new Set(["originate", "redirect", "blindtransfer", "atxfer", "hangup"]);
 
 function matches(patterns: readonly string[], value: string): boolean {
   const lower = asciiLower(value);
@@ -77,6 +96,9 @@ export function dangerousGrantFor(action: string, headers: Readonly<Record<strin
 export function actionRefusal(policy: TokenPolicy, action: string, headers: Readonly<Record<string, string | readonly string[]>>): string | undefined {
   if (matches(policy.actions.deny, action)) return `token ${JSON.stringify(policy.name)} is denied the action ${action}`;
   if (!matches(policy.actions.allow, action)) return `token ${JSON.stringify(policy.name)} is not allowed the action ${action} (allowed: ${policy.actions.allow.join(", ") || "none"})`;
+  if ((policy.calls?.contexts || policy.calls?.channels) && CALL_CONTROL_ACTIONS.has(asciiLower(action))) {
+    return `token ${JSON.stringify(policy.name)} is limited to some contexts or channels, so it may not send ${action} as a raw action; use /v1/calls and /v1/channels, which check the limits`;
+  }
   const grant = dangerousGrantFor(action, headers);
   if (grant && !policy.grants.includes(grant)) {
     return grant === "command"

@@ -57,7 +57,7 @@ export function applyEnvOverrides(input: unknown, env: EnvReader): EnvOverrides 
   const token = read("AMIBRIDGE_TOKEN");
   const tokens = config.tokens ?? [];
   if (token && Array.isArray(tokens)) {
-    config.tokens = [...tokens, { name: "env", token: token[1], read: ["*"], actions: { allow: ["*"], deny: [] } }];
+    config.tokens = [...tokens, { name: "env", token: token[1], read: ["*"], actions: { allow: ["*"], deny: [] }, grants: ["calls", "redirect", "hangup"] }];
     origins.set(`tokens[${tokens.length}]`, token[0]);
   }
   return { input: config, origins };

@@ -8,8 +8,8 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Names of the environment variables a token can be read from. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Actions too dangerous to allow by name alone: each needs an explicit grant. */
-export const GRANTS = ["command", "system"] as const;
+/** Actions too dangerous to allow by name alone, and the calls plugin's routes: each needs an explicit grant. */
+export const GRANTS = ["command", "system", "calls", "redirect", "hangup"] as const;
 
 /** One of {@link GRANTS}. */
 export type Grant = (typeof GRANTS)[number];
@@ -19,6 +19,15 @@ const ENV_EXPECTED = "an environment variable name";
 const READ_EXPECTED = `one of *, ${EVENT_CLASSES.join(", ")}`;
 const ACTION_EXPECTED = 'an AMI action name such as "Originate", or "*"';
 const SERVER_EXPECTED = 'an upstream name or "*"';
+const CONTEXT_EXPECTED = 'a dialplan context name, "*" matching any run of characters (e.g. "from-crm" or "crm-*")';
+const CHANNEL_EXPECTED = 'a channel pattern such as "PJSIP/2*" ("*" matches within one part, never across "/", "@" or "&")';
+const pattern = (expected: string) => v.pipe(v.string(expected), v.regex(/^[^\s,;"\\]{1,80}$/, expected));
+
+/** Where the token's calls may go (calls plugin); each list unset means any. */
+export const TokenCallsSchema = strictObject({
+  contexts: v.optional(v.array(pattern(CONTEXT_EXPECTED), "a list of contexts")),
+  channels: v.optional(v.array(pattern(CHANNEL_EXPECTED), "a list of channel patterns")),
+});
 
 /** An AMI action name in an allow or deny list, or `*` for every action. */
 export const ActionNameSchema = v.pipe(v.string(ACTION_EXPECTED), v.regex(/^(?:\*|[A-Za-z][A-Za-z0-9_]*)$/, ACTION_EXPECTED));
@@ -40,4 +49,5 @@ export const TokenSchema = strictObject({
     v.array(v.pipe(v.string(SERVER_EXPECTED), v.regex(/^(?:\*|[A-Za-z0-9_.-]{1,64})$/, SERVER_EXPECTED)), "a list of upstream names"),
     () => ["*"],
   ),
+  calls: v.optional(TokenCallsSchema),
 });

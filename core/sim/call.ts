@@ -57,8 +57,11 @@ export class SimCall {
   readonly outcome: CallOutcome;
   one: SimChannel | undefined;
   two: SimChannel | undefined;
-  /** The call's pending delays: a Hangup action or closing the PBX cancels them. */
-  readonly timers = new Timers();
+  /** The call's pending delays: a Hangup action or closing the PBX cancels them; a Redirect replaces them. */
+  timers = new Timers();
+  /** The phone a dialplan Dial() rang for this call (see dial.ts), and the bridge it shares with {@link one}. */
+  callee: SimChannel | undefined;
+  bridge: { id: string; members: SimChannel[] } | undefined;
   /** A call to a phone (`PJSIP/…`): one channel, in {@link SimCall.one}, instead of a Local pair. */
   endpoint = false;
   answered = false;
@@ -83,8 +86,8 @@ export class SimCall {
     return true;
   }
 
-  /** The live legs, ;1 first. */
+  /** The live legs, ;1 first, then a dialled callee. */
   get legs(): SimChannel[] {
-    return [this.one, this.two].filter((leg): leg is SimChannel => leg !== undefined);
+    return [this.one, this.two, this.callee].filter((leg): leg is SimChannel => leg !== undefined);
   }
 }

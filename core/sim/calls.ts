@@ -13,6 +13,7 @@ import * as ev from "./events.ts";
 import type { Pairs } from "./events.ts";
 import { ENDPOINT_TECHNOLOGIES, type EndpointCallHost, hangupEndpointCall, runEndpointCall } from "./endpoint-call.ts";
 import { defaultOutcome } from "./outcomes.ts";
+import { type RedirectMove, redirectCall } from "./redirect.ts";
 import type { CallOutcome, Destination } from "./outcomes.ts";
 
 /** Delays of the simulation, in ms. Real calls take seconds; tests want milliseconds. */
@@ -59,6 +60,7 @@ export class CallSimulator {
       cdr: (channel, call, disposition, endedAt) => this.#cdr(channel, call, disposition, endedAt),
       deviceState: (channel, state, times) => this.#deviceState(channel, state, times),
       processed: () => void this.#processed++,
+      outcomeFor: (destination) => this.#outcomeFor(destination),
     };
   }
 
@@ -95,7 +97,7 @@ export class CallSimulator {
     const call = this.#calls.get(channel.callId);
     if (!call || call.ended) return;
     if (call.endpoint) {
-      hangupEndpointCall(this.#endpointHost, call, cause);
+      hangupEndpointCall(this.#endpointHost, call, cause, channel);
       this.#calls.delete(call.id);
       return;
     }
@@ -118,6 +120,16 @@ export class CallSimulator {
     this.#publish(this.#cdr(one, call, disposition, now));
     this.#deviceState(one, "NOT_INUSE", 2);
     this.#calls.delete(call.id);
+  }
+
+  /** Moves channels (a Redirect action), each within its own call; see redirect.ts. */
+  redirect(moves: readonly RedirectMove[]): void {
+    const byCall = new Map<number, RedirectMove[]>();
+    for (const move of moves) byCall.set(move.channel.callId, [...(byCall.get(move.channel.callId) ?? []), move]);
+    for (const [id, group] of byCall) {
+      const call = this.#calls.get(id);
+      if (call && !call.ended) redirectCall(this.#endpointHost, call, group);
+    }
   }
 
   /** Stops every call without further events; pending Originates fail. */
@@ -387,6 +399,7 @@ export class CallSimulator {
     this.channels.remove(channel);
     if (call.one === channel) call.one = undefined;
     if (call.two === channel) call.two = undefined;
+    if (call.callee === channel) call.callee = undefined;
   }
 
   #cdr(channel: SimChannel, call: SimCall, disposition: string, endedAt: number, last?: { application: string; data: string }): Pairs {

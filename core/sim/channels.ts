@@ -36,6 +36,8 @@ export interface SimChannel {
   variables: Map<string, string>;
   /** Which call it belongs to, so a Hangup action finds the whole call. */
   callId: number;
+  /** The bridge it is in (BridgeEnter … BridgeLeave), for CoreShowChannels' BridgeId. */
+  bridgeId?: string;
 }
 
 /** Allocates names and ids the way Asterisk does, and keeps the live channels. */
@@ -67,9 +69,12 @@ export class ChannelTable {
     if (this.#live.get(channel.name.toLowerCase()) === channel) this.#live.delete(channel.name.toLowerCase());
   }
 
-  /** The live channel called `name` (case-insensitive, like `ast_channel_get_by_name`). */
+  /** The live channel called `name` (case-insensitive), or with that Uniqueid: `ast_channel_get_by_name` takes either. */
   find(name: string): SimChannel | undefined {
-    return this.#live.get(name.toLowerCase());
+    const byName = this.#live.get(name.toLowerCase());
+    if (byName) return byName;
+    for (const channel of this.#live.values()) if (channel.uniqueid === name) return channel;
+    return undefined;
   }
 
   /** Live channels in creation order. */

@@ -7,8 +7,10 @@
 import { ChannelState, createChannel } from "./channels.ts";
 import type { ChannelTable, SimChannel } from "./channels.ts";
 import type { OriginateResult, SimCall } from "./call.ts";
+import { DIALLED_PHONE, hangupDialled, runDial } from "./dial.ts";
 import * as ev from "./events.ts";
 import type { Pairs } from "./events.ts";
+import type { CallOutcome, Destination } from "./outcomes.ts";
 
 /** Technologies simulated as phones; any other than these and Local fails like `Bogus/xyz`. */
 export const ENDPOINT_TECHNOLOGIES: ReadonlySet<string> = new Set(["pjsip", "sip", "iax2"]);
@@ -26,6 +28,8 @@ export interface EndpointCallHost {
   deviceState(channel: SimChannel, state: string, times: number): void;
   /** Counts a call that created a channel (`CoreProcessedCalls`). */
   processed(): void;
+  /** How a call to `destination` ends (the dialplan's Dial uses it for the phone it rings). */
+  outcomeFor(destination: Destination): CallOutcome;
 }
 
 /** Creates the phone's channel, rings it, and plays the call's outcome to its end. */
@@ -65,12 +69,13 @@ export async function runEndpointCall(host: EndpointCallHost, call: SimCall): Pr
   }
 }
 
-/** A Hangup action on the phone's channel. */
-export function hangupEndpointCall(host: EndpointCallHost, call: SimCall, cause: number): void {
+/** A Hangup action on the phone's channel (or on the phone its dialplan dialled). */
+export function hangupEndpointCall(host: EndpointCallHost, call: SimCall, cause: number, target?: SimChannel): void {
   const channel = call.one;
   if (!channel || call.ended) return;
   call.ended = true;
   call.timers.close();
+  if (call.callee) return hangupDialled(host, call, target ?? channel, cause);
   host.publish(ev.hangupRequest(channel, cause));
   end(host, call, channel, cause, call.answered ? "ANSWERED" : "NO ANSWER", { success: false, reason: 1 });
 }
@@ -111,6 +116,7 @@ async function answer(host: EndpointCallHost, call: SimCall, channel: SimChannel
     channel.priority = target.priority;
     runApp(host, channel, "Answer", "");
     channel.priority++;
+    if (DIALLED_PHONE.test(target.exten)) return dialThenHangup(host, call, channel, target.exten);
     runApp(host, channel, long ? "Wait" : "Playback", long ? "30" : "demo-congrats");
   }
   if (!(await host.wait(call, long ? host.timing.longCallMs : host.timing.talkMs))) return;
@@ -120,6 +126,16 @@ async function answer(host: EndpointCallHost, call: SimCall, channel: SimChannel
     runApp(host, channel, "Hangup", "");
   }
   end(host, call, channel, 16, "ANSWERED");
+}
+
+/** `Dial(PJSIP/<exten>)` from the answered phone, then its own Hangup once the Dial is over. */
+async function dialThenHangup(host: EndpointCallHost, call: SimCall, channel: SimChannel, exten: string): Promise<void> {
+  const result = await runDial(host, call, channel, exten);
+  if (!result || call.ended) return;
+  call.ended = true;
+  channel.priority++;
+  runApp(host, channel, "Hangup", "");
+  end(host, call, channel, result.cause, "ANSWERED");
 }
 
 /** Busy or congested: the phone refuses, the Originate fails with Reason 5 or 8. */

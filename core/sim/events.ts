@@ -4,6 +4,7 @@
  */
 import { STATE_DESC, UNKNOWN } from "./channels.ts";
 import type { SimChannel } from "./channels.ts";
+import { hangupCauseText } from "../calls/causes.ts";
 
 /** One AMI message as ordered header pairs. */
 export type Pairs = Array<[string, string]>;
@@ -11,22 +12,8 @@ export type Pairs = Array<[string, string]>;
 const CALL = "call,all";
 const DIALPLAN = "dialplan,all";
 
-/** `Cause-txt` for the hangup causes the simulation produces (`main/causes.c`). */
-const CAUSE_TEXT: Readonly<Record<number, string>> = {
-  0: "Unknown",
-  1: "Unallocated (unassigned) number",
-  16: "Normal Clearing",
-  17: "User busy",
-  18: "No user responding",
-  19: "User alerting, no answer",
-  21: "Call Rejected",
-  34: "Circuit/channel congestion",
-};
-
-/** The text Asterisk gives a hangup cause code. */
-export function causeText(cause: number): string {
-  return CAUSE_TEXT[cause] ?? "Unknown";
-}
+/** The text Asterisk gives a hangup cause code (`Cause-txt`, from `main/channel.c`). */
+export const causeText = hangupCauseText;
 
 /** A channel snapshot (`Channel` … `Linkedid`), with every key prefixed (`Dest`, `LocalOne` …). */
 export function snapshot(channel: SimChannel, prefix = ""): Pairs {

@@ -4,6 +4,8 @@
  * stays mostly empty), then the event tail at full width. Each event row is a line of fields,
  * each field an inline-block, so a line breaks between fields, never inside a short value.
  */
+import { CALLS_PANEL_HTML } from "./calls-panel.ts";
+
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -69,6 +71,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <button type="submit">Use token</button>
     </form>
   </section>
+  ${CALLS_PANEL_HTML}
   <section aria-labelledby="events-title">
     <div id="events-head">
       <h2 id="events-title">Live events</h2>
@@ -82,6 +85,7 @@ export const CONSOLE_HTML = `<!doctype html>
   </section>
 </main>
 <script src="/console.js" type="module"></script>
+<script src="/console-calls.js" type="module"></script>
 </body>
 </html>
 `;

@@ -92,7 +92,7 @@ describe("AMIBRIDGE_TOKEN", () => {
 
   test("adds a token named env that reads everything and may send any non-dangerous action", () => {
     const config = parse({ tokens: [{ name: "crm", token: "crm-0123456789abcdef" }] }, { AMIBRIDGE_TOKEN: secret });
-    expect(config.tokens[1]).toEqual({ name: "env", token: secret, read: ["*"], actions: { allow: ["*"], deny: [] }, grants: [], servers: ["*"] });
+    expect(config.tokens[1]).toEqual({ name: "env", token: secret, read: ["*"], actions: { allow: ["*"], deny: [] }, grants: ["calls", "redirect", "hangup"], servers: ["*"] });
   });
 
   test("too short is an error naming it, without the value", () => {

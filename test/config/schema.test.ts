@@ -186,7 +186,7 @@ describe("unknown keys are errors", () => {
       ["upstreams[1].tls.verify", 'unknown key "verify"'],
       ["tokens[0].scopes", 'unknown key "scopes"'],
     ]);
-    expect(error.issues[1]!.expected).toBe("one of the keys name, token, tokenEnv, read, actions, grants, servers");
+    expect(error.issues[1]!.expected).toBe("one of the keys name, token, tokenEnv, read, actions, grants, servers, calls");
   });
 
   test("plugin options are left to each plugin", () => {

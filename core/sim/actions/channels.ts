@@ -56,7 +56,7 @@ export function coreShowChannels(ctx: ActionContext): void {
       ["Application", channel.application],
       ["ApplicationData", channel.appData],
       ["Duration", hoursMinutesSeconds(age(channel, now))],
-      ["BridgeId", ""],
+      ["BridgeId", channel.bridgeId ?? ""],
     ]);
   }
   ctx.listComplete("CoreShowChannelsComplete", channels.length);
@@ -83,7 +83,7 @@ export function status(ctx: ActionContext): void {
       ["EffectiveConnectedLineNum", channel.connectedNum],
       ["EffectiveConnectedLineName", channel.connectedName],
       ["TimeToHangup", "0"],
-      ["BridgeID", ""],
+      ["BridgeID", channel.bridgeId ?? ""],
       ["Application", channel.application],
       ["Data", channel.appData],
       ["Nativeformats", "(slin)"],
@@ -100,7 +100,7 @@ export function status(ctx: ActionContext): void {
   ctx.listComplete("StatusComplete", channels.length, [["Items", String(channels.length)]]);
 }
 
-/** `Action: Redirect`: moves a channel (and `ExtraChannel`) to a new dialplan location. No events are simulated. */
+/** `Action: Redirect`: moves a channel (and `ExtraChannel`) to a new dialplan location, with the events of redirect.ts. */
 export function redirect(ctx: ActionContext): void {
   const name = ctx.header("Channel");
   if (name === "") return ctx.error("Channel not specified");
@@ -117,16 +117,11 @@ export function redirect(ctx: ActionContext): void {
   const extraName = ctx.header("ExtraChannel");
   const extra = extraName === "" ? undefined : channels.find(extraName);
   if (extraName !== "" && !extra) return ctx.error(`ExtraChannel does not exist: ${extraName}`);
-  move(channel, context, exten, Number(priority));
+  const moves = [{ channel, context, exten, priority: Number(priority) }];
   if (extra) {
     const extraPriority = ctx.header("ExtraPriority").trim();
-    move(extra, ctx.header("ExtraContext") || context, ctx.header("ExtraExten") || exten, /^\d+$/.test(extraPriority) ? Number(extraPriority) : Number(priority));
+    moves.push({ channel: extra, context: ctx.header("ExtraContext") || context, exten: ctx.header("ExtraExten") || exten, priority: /^\d+$/.test(extraPriority) ? Number(extraPriority) : Number(priority) });
   }
   ctx.success("Redirect successful");
-}
-
-function move(channel: SimChannel, context: string, exten: string, priority: number): void {
-  channel.context = context;
-  channel.exten = exten;
-  channel.priority = priority;
+  ctx.pbx.calls.redirect(moves);
 }

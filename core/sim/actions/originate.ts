@@ -2,6 +2,7 @@
 import type { ActionContext } from "../action-context.ts";
 import { parseCallerId } from "../call.ts";
 import type { OriginateRequest, OriginateTarget } from "../call.ts";
+import { separateArgs } from "../app-args.ts";
 import { parseDestination } from "../outcomes.ts";
 
 /** Longest ChannelId / OtherChannelId Asterisk accepts (`AST_MAX_PUBLIC_UNIQUEID`). */
@@ -14,11 +15,11 @@ export function isTrue(value: string): boolean {
   return ["yes", "true", "y", "t", "1", "on"].includes(value.trim().toLowerCase());
 }
 
-/** `Variable: A=1,B=2` (repeatable) as ordered name/value pairs; a part without `=` is ignored. */
+/** `Variable: A=1,B=2` (repeatable) as ordered name/value pairs, split as Asterisk splits them; a part without `=` is ignored. */
 export function originateVariables(values: string[]): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (const value of values) {
-    for (const part of value.split(",")) {
+    for (const part of separateArgs(value.trimStart())) {
       const eq = part.indexOf("=");
       if (eq > 0) pairs.push([part.slice(0, eq).trim(), part.slice(eq + 1)]);
     }
