@@ -4,8 +4,15 @@
  */
 import type { BusEntry } from "./entry.ts";
 
-/** Grants no token has unless they are named: shell access through Asterisk. */
+/** Shell access through Asterisk: grants the dangerous actions need. */
 export type DangerousGrant = "command" | "system";
+
+/**
+ * Grants no token has unless they are named: shell access through Asterisk (`command`,
+ * `system`), and `webhooks`, which manages webhook subscriptions (each one sends events to a URL
+ * of the caller's choosing, from the bridge's network).
+ */
+export type Grant = DangerousGrant | "webhooks";
 
 /** What one token may do. */
 export interface TokenPolicy {
@@ -15,7 +22,7 @@ export interface TokenPolicy {
   read: readonly string[];
   /** Action names (case-insensitive; a trailing `*` matches a prefix) it may send; deny wins. */
   actions: { allow: readonly string[]; deny: readonly string[] };
-  grants: readonly DangerousGrant[];
+  grants: readonly Grant[];
   /** Upstream names it may use, or `*`. */
   servers: readonly string[];
 }

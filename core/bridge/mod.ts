@@ -7,7 +7,7 @@ export { Subscription, type CloseReason, type OverflowPolicy, type SubscriptionO
 export { EntryRing, type Replay } from "./ring.ts";
 export { REFUSED_LOGIN_RETRY_MS, Upstream, Upstreams, bridgeReconnect, type ConnectorWrapper, type UpstreamSpec, type UpstreamTls } from "./upstream.ts";
 export { Authenticator, type AuthOptions, type TokenSpec } from "./auth.ts";
-export { OPEN_POLICY, actionRefusal, dangerousGrantFor, mayRead, maySeeServer, type DangerousGrant, type TokenPolicy } from "./grants.ts";
+export { OPEN_POLICY, actionRefusal, dangerousGrantFor, mayRead, maySeeServer, type DangerousGrant, type Grant, type TokenPolicy } from "./grants.ts";
 export { HttpProblem, problemResponse } from "./problem.ts";
 export { Metrics, LATENCY_BUCKETS, type Counter, type Histogram, type Labels } from "./metrics.ts";
 export { OpenApiRegistry, type RouteDescription, type RouteResponse } from "./openapi-registry.ts";
