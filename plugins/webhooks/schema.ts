@@ -4,7 +4,7 @@
  * `openapi` plugin, describe; one source for both.
  */
 import * as v from "valibot";
-import { integerSchema, MAX_TIMER_MS, NameSchema, strictObject } from "../../core/config/fields.ts";
+import { EVENT_CLASSES, integerSchema, MAX_TIMER_MS, strictObject } from "../../core/config/fields.ts";
 import { DEFAULT_SCHEDULE_MS } from "./retry.ts";
 
 /** Endpoint ids: safe in keys, URLs, `webhook-id`s and metric labels. */
@@ -74,8 +74,8 @@ export const ConfigEndpointSchema = strictObject({
   secret: v.optional(v.string("a whsec_ secret")),
   secrets: CreateBodySchema.entries.secrets,
   secretEnv: v.optional(v.pipe(v.string("an environment variable name"), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"))),
-  read: v.optional(v.array(v.string("an event class or *"), "a list of event classes"), () => ["*"]),
-  servers: v.optional(v.array(NameSchema, "a list of upstream names"), () => ["*"]),
+  read: v.optional(v.array(v.picklist(["*", ...EVENT_CLASSES], `one of *, ${EVENT_CLASSES.join(", ")}`), "a list of event classes"), () => ["*"]),
+  servers: v.optional(v.array(v.pipe(v.string('an upstream name or "*"'), v.regex(/^(?:\*|[A-Za-z0-9_.-]{1,64})$/, 'an upstream name or "*"')), "a list of upstream names"), () => ["*"]),
 });
 
 /** Options of the `webhooks` plugin. */
