@@ -9,7 +9,8 @@ import type { BusEntry } from "../../../core/bridge/entry.ts";
 import { memoryJournal } from "../../../core/journal/memory.ts";
 import type { Journal } from "../../../core/ports.ts";
 import { eventsPlugin } from "../../../plugins/events/mod.ts";
-import { createWebhooksPlugin, type WebhooksOptions } from "../../../plugins/webhooks/mod.ts";
+import type * as v from "valibot";
+import { createWebhooksPlugin, WebhooksOptionsSchema } from "../../../plugins/webhooks/mod.ts";
 import { startTestBridge, type TestBridge, type TestBridgeOptions, waitUntil } from "../../support/bridge.ts";
 import { type BusJournal, busJournal } from "../../support/bus-journal.ts";
 import type { ReceivedRequest } from "../../support/webhook-receiver.ts";
@@ -46,7 +47,7 @@ export async function closeBridges(): Promise<void> {
 
 /** Options for {@link startWebhookBridge}. */
 export interface WebhookBridgeOptions extends TestBridgeOptions {
-  webhooks?: Partial<WebhooksOptions> & Record<string, unknown>;
+  webhooks?: NonNullable<v.InferInput<typeof WebhooksOptionsSchema>>;
   /** Reuse a journal (a restart). */
   journal?: Journal;
   /** Do not close it in closeBridges (the test closes it itself). */
@@ -61,7 +62,7 @@ export async function startWebhookBridge(options: WebhookBridgeOptions = {}): Pr
     journal: async (ctx) => (feed = await busJournal(ctx.bus, journal)),
   });
   const bridge = await startTestBridge({
-    plugins: [eventsPlugin, plugin({ allowNetworks: ["127.0.0.1/32"], retryScheduleMs: FAST_SCHEDULE, ...webhooks } as never)],
+    plugins: [eventsPlugin, plugin({ allowNetworks: ["127.0.0.1/32"], retryScheduleMs: FAST_SCHEDULE, ...webhooks })],
     auth: { mode: "tokens", tokens: TOKENS },
     ...rest,
   });
