@@ -112,3 +112,19 @@ describe("metrics", () => {
     expect(text).toContain('amibridge_webhook_in_flight{endpoint="down"} 1');
   }, TIMEOUT);
 });
+
+describe("the API description", () => {
+  test("/v1/openapi.json describes every webhook route with the schemas that validate it", async () => {
+    const { openapiPlugin } = await import("../../../plugins/openapi/mod.ts");
+    const bridge = await startTestBridge({ plugins: [webhooksPlugin, openapiPlugin], auth: { mode: "tokens", tokens: TOKENS } });
+    cleanup.push(bridge);
+    const doc = await (await fetch(`${bridge.baseUrl}/v1/openapi.json`)).json();
+    expect(Object.keys(doc.paths).filter((path) => path.startsWith("/v1/webhooks")).sort()).toEqual(["/v1/webhooks", "/v1/webhooks/{id}", "/v1/webhooks/{id}/attempts", "/v1/webhooks/{id}/replay"]);
+    expect(Object.keys(doc.paths["/v1/webhooks/{id}"]).sort()).toEqual(["delete", "get", "patch"]);
+    const create = doc.paths["/v1/webhooks"].post.requestBody.content["application/json"].schema;
+    const body = create.$ref ? doc.components.schemas[create.$ref.split("/").pop()] : create;
+    expect(body.required).toEqual(["url"]);
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["url", "secret", "secrets", "events", "server", "match", "types", "batch", "ordered", "concurrency", "timeoutMs"]));
+    expect(doc.paths["/v1/webhooks"].post.responses["201"]).toBeDefined();
+  }, TIMEOUT);
+});
