@@ -4,6 +4,8 @@
  * stays mostly empty), then the event tail at full width. Each event row is a line of fields,
  * each field an inline-block, so a line breaks between fields, never inside a short value.
  */
+import { WEBHOOKS_PANEL_CSS, WEBHOOKS_PANEL_HTML } from "./webhooks-panel.ts";
+
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -46,7 +48,7 @@ export const CONSOLE_HTML = `<!doctype html>
   .fields { flex: 1 1 24rem; min-width: 0; display: flex; flex-wrap: wrap; gap: 0 .9rem; }
   .field { display: inline-block; max-width: 100%; }
   .field .k { color: var(--muted); }
-</style>
+${WEBHOOKS_PANEL_CSS}</style>
 </head>
 <body>
 <header>
@@ -69,6 +71,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <button type="submit">Use token</button>
     </form>
   </section>
+  ${WEBHOOKS_PANEL_HTML}
   <section aria-labelledby="events-title">
     <div id="events-head">
       <h2 id="events-title">Live events</h2>

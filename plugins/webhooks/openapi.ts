@@ -28,7 +28,7 @@ export function describeWebhookRoutes(openapi: OpenApiRegistry): void {
     body: { schema: CreateBodySchema },
     responses: { 201: { description: "Created; `secret` is shown this once when it was generated.", schema: WithSecret }, 400: problem("A field is invalid (`field` names it): URL, refused target, filter, secret."), ...common, 409: problem("Too many subscriptions.") },
   });
-  openapi.describe({ method: "get", path: "/v1/webhooks", summary: "List webhook subscriptions", tags, responses: { 200: { description: "Every subscription with its state (never its secrets).", schema: v.object({ webhooks: v.array(SubscriptionViewSchema) }) }, ...common } });
+  openapi.describe({ method: "get", path: "/v1/webhooks", summary: "List webhook subscriptions", tags, query: { attempts: { schema: v.string(), description: "Include each one's last attempts, at most this many (0-20)." } }, responses: { 200: { description: "Every subscription with its state (never its secrets).", schema: v.object({ webhooks: v.array(SubscriptionViewSchema) }) }, ...common } });
   openapi.describe({ method: "get", path: "/v1/webhooks/{id}", summary: "A webhook subscription, its state and last attempts", tags, params: id, responses: { 200: { description: "The subscription.", schema: SubscriptionViewSchema }, ...common, ...notFound } });
   openapi.describe({
     method: "get",

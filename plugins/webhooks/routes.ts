@@ -118,7 +118,10 @@ export function registerWebhookRoutes(ctx: PluginContext, deps: RouteDeps): void
 
   router.get("/v1/webhooks", (c) => {
     const found = manager(c);
-    return c.json({ webhooks: [...found.endpoints.values()].map((endpoint) => subscriptionView(endpoint)) }, 200, NO_STORE);
+    const text = c.req.query("attempts");
+    const attempts = text === undefined ? undefined : Number(text);
+    if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 0 && attempts <= 20)) throw badField("attempts", `expected an integer from 0 to 20, got ${JSON.stringify(text)}`);
+    return c.json({ webhooks: [...found.endpoints.values()].map((endpoint) => subscriptionView(endpoint, attempts)) }, 200, NO_STORE);
   });
 
   router.get("/v1/webhooks/:id", (c) => {

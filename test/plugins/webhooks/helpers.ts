@@ -48,6 +48,8 @@ export async function closeBridges(): Promise<void> {
 /** Options for {@link startWebhookBridge}. */
 export interface WebhookBridgeOptions extends TestBridgeOptions {
   webhooks?: NonNullable<v.InferInput<typeof WebhooksOptionsSchema>>;
+  /** Plugins besides events and webhooks. */
+  plugins?: TestBridgeOptions["plugins"];
   /** Reuse a journal (a restart). */
   journal?: Journal;
   /** Do not close it in closeBridges (the test closes it itself). */
@@ -56,13 +58,13 @@ export interface WebhookBridgeOptions extends TestBridgeOptions {
 
 /** A bridge with the webhooks plugin on loopback receivers (127.0.0.1 allowed) and a fast schedule. */
 export async function startWebhookBridge(options: WebhookBridgeOptions = {}): Promise<WebhookBridge> {
-  const { webhooks, journal = memoryJournal(), keep, ...rest } = options;
+  const { webhooks, journal = memoryJournal(), keep, plugins = [], ...rest } = options;
   let feed: BusJournal | undefined;
   const plugin = createWebhooksPlugin({
     journal: async (ctx) => (feed = await busJournal(ctx.bus, journal)),
   });
   const bridge = await startTestBridge({
-    plugins: [eventsPlugin, plugin({ allowNetworks: ["127.0.0.1/32"], retryScheduleMs: FAST_SCHEDULE, ...webhooks })],
+    plugins: [eventsPlugin, plugin({ allowNetworks: ["127.0.0.1/32"], retryScheduleMs: FAST_SCHEDULE, ...webhooks }), ...plugins],
     auth: { mode: "tokens", tokens: TOKENS },
     ...rest,
   });
