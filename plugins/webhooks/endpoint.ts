@@ -69,6 +69,12 @@ type Changes = Parameters<WebhookStore["update"]>[1];
 
 /** Retry after a journal error, in ms. */
 const JOURNAL_RETRY_MS = 1000;
+/**
+ * Most batches formed and not yet passed by the cursor. Unordered deliveries go on past one that
+ * keeps failing, and each one done behind it waits here until the cursor can pass: the bound
+ * keeps that memory (and what a restart sends again) finite.
+ */
+const MAX_PENDING = 10_000;
 
 /** One endpoint; see the module comment. */
 export class Endpoint {
@@ -173,7 +179,7 @@ export class Endpoint {
     while (!signal.aborted) {
       const limit = this.subscription.ordered ? 1 : this.subscription.concurrency;
       let timeout: number | undefined;
-      if (this.#inFlight.size < limit) {
+      if (this.#inFlight.size < limit && this.#pending.length < MAX_PENDING) {
         let next: Batch | number | undefined;
         try {
           next = await this.#nextBatch();
@@ -220,7 +226,9 @@ export class Endpoint {
     if (this.#queue.length === 0) {
       if (this.#readSeq > this.#assigned) {
         // Only entries this endpoint does not take: the cursor may pass them.
-        this.#pending.push({ from: this.#assigned + 1, to: this.#readSeq, entries: [], replay: false, done: true });
+        const last = this.#pending.at(-1);
+        if (last?.done && last.entries.length === 0) last.to = this.#readSeq;
+        else this.#pending.push({ from: this.#assigned + 1, to: this.#readSeq, entries: [], replay: false, done: true });
         this.#assigned = this.#readSeq;
         this.#advance({});
       }
@@ -352,6 +360,8 @@ export class Endpoint {
       return this.#persist({ replay: this.replay, dead: this.dead });
     }
     batch.done = true;
+    // Done batches may wait behind a failing one (unordered): keep their range, not their entries.
+    batch.entries = [];
     return this.#advance(outcome === "dead" ? { dead: this.dead } : {});
   }
 

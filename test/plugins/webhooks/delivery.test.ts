@@ -266,4 +266,28 @@ describe("webhook deliveries", () => {
     expect(verified(request!, newSecret).headers.Number).toBe("1");
     expect(() => verified(request!, "whsec_" + btoa("another-secret-entirely"))).toThrow();
   }, TIMEOUT);
+
+  test("unordered: a failing delivery does not hold back the others, and the cursor waits for it", async () => {
+    let failuresLeft = 3;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const bridge = await startWebhookBridge({ webhooks: { retryScheduleMs: new Array(30).fill(40) } });
+    const target = await receiver(async (request) => {
+      if (JSON.parse(request.body).headers.Number !== "1") return 204;
+      if (failuresLeft-- > 0) return 503;
+      await gate;
+      return 204;
+    });
+    const { id, secret } = await subscribe(bridge, { url: target.url, events: "UserEvent", ordered: false, concurrency: 2 });
+    emitNumbered(bridge, 5);
+    await waitUntil(() => target.requests.filter((r) => JSON.parse(r.body).headers.Number !== "1").length === 4, 10_000);
+    const first = bridge.entries.find((e) => e.name === "UserEvent")!.seq;
+    const blocked = (await api(bridge, "GET", `/v1/webhooks/${id}`)).body;
+    expect(blocked.cursor).toBeLessThan(first);
+    release();
+    await waitForView(bridge, id, (v) => v.backlog === 0);
+    const delivered = target.requests.map((r) => verified(r, secret).headers.Number);
+    expect(delivered.filter((n) => n === "1")).toHaveLength(4);
+    expect(new Set(delivered)).toEqual(new Set(["1", "2", "3", "4", "5"]));
+  }, TIMEOUT);
 });
