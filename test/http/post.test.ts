@@ -7,6 +7,7 @@ import { HttpClientError } from "../../core/http/errors.ts";
 import { httpPost, type HttpPostOptions } from "../../core/http/post.ts";
 import { addressRefusal } from "../../core/net/address-guard.ts";
 import type { Runtime, Transport } from "../../core/ports.ts";
+import { testCerts } from "../support/certs.ts";
 import { currentRuntime } from "../support/runtime.ts";
 import { freePort, startRawServer, startReceiver } from "../support/webhook-receiver.ts";
 
@@ -138,5 +139,38 @@ describe("httpPost", () => {
     // Allowed, the same name connects to the address it resolved to.
     const allowed = await post(runtime, `http://localhost:${server.port}/`, { checkAddress: (address) => addressRefusal(address, { allowPrivateNetworks: true }) });
     expect(allowed.status).toBe(204);
+  });
+
+  test("https: connects to the resolved IP, verifies the certificate for the URL's name and sends it as Host", async () => {
+    const runtime = await currentRuntime();
+    const certs = await testCerts();
+    const heads: string[] = [];
+    const open = new Set<Transport>();
+    const listener = await runtime.listen({ hostname: "127.0.0.1", port: 0, tls: { cert: certs.serverCert, key: certs.serverKey } }, (transport) => {
+      open.add(transport);
+      void (async () => {
+        const reader = transport.readable.getReader();
+        let text = "";
+        while (!text.includes("\r\n\r\n")) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done || !value) return;
+          text += new TextDecoder().decode(value);
+        }
+        reader.releaseLock();
+        heads.push(text);
+        await write(transport, "HTTP/1.1 204 No Content\r\n\r\n").catch(() => {});
+      })();
+    });
+    closers.push(async () => {
+      await listener.close();
+      for (const transport of open) await transport.close().catch(() => {});
+    });
+    const allowLoopback = (address: string) => addressRefusal(address, { allowPrivateNetworks: true });
+    const result = await post(runtime, `https://localhost:${listener.port}/tls`, { ca: [certs.caCert], checkAddress: allowLoopback });
+    expect(result.status).toBe(204);
+    expect(heads[0]).toContain(`Host: localhost:${listener.port}\r\n`);
+    const untrusted = await failure(post(runtime, `https://localhost:${listener.port}/tls`, { ca: [certs.otherCaCert], checkAddress: allowLoopback }));
+    expect(untrusted.code).toBe("HTTP_CONNECT_FAILED");
+    expect(heads).toHaveLength(1);
   });
 });
