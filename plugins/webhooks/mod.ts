@@ -104,7 +104,14 @@ export function createWebhooksPlugin(wiring: WebhooksWiring = {}) {
 
       let stopCommits: (() => void) | undefined;
       return {
-        api: { manager: () => manager },
+        api: {
+          manager: () => manager,
+          /** The lowest cursor of the endpoints that deliver or will (not the invalid ones): what the journal must keep for them. */
+          lowestCursor: (): number | undefined => {
+            const cursors = [...(manager?.endpoints.values() ?? [])].filter((e) => e.state !== "invalid").map((e) => e.cursor);
+            return cursors.length === 0 ? undefined : Math.min(...cursors);
+          },
+        },
         async start() {
           if (!source || !manager) return;
           stopCommits = source.onCommit(() => manager!.notifyAll());
