@@ -205,7 +205,7 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array>, stopped
   let finished = take(first) || length === 0;
   let truncated = false;
   while (!finished) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
     try {
       chunk = await within(reader.read(), stopped);
     } catch {
