@@ -208,6 +208,13 @@ export interface OpenJournalOptions {
  */
 export type OpenJournal = (options: OpenJournalOptions) => Promise<Journal>;
 
+/**
+ * Resolves a host name to its IP addresses (A and AAAA), IPv4 first. Callers that must know the
+ * address they connect to (the webhook SSRF guard) resolve first, check, then connect to the IP.
+ * Rejects when the name does not resolve.
+ */
+export type Resolve = (hostname: string) => Promise<string[]>;
+
 /** Everything a runtime provides. Passed in explicitly; never sniffed inside `core/`. */
 export interface Runtime {
   /** `node`, `deno` or `bun`. */
@@ -216,6 +223,8 @@ export interface Runtime {
   readonly listen: Listen;
   readonly serve?: Serve;
   readonly files?: Files;
+  /** DNS resolution, for outgoing requests that check the address before connecting. */
+  readonly resolve?: Resolve;
   /** The embedded journal (SQLite), where the runtime has one. */
   readonly openJournal?: OpenJournal;
   env(name: string): string | undefined;

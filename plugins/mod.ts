@@ -8,8 +8,9 @@ import { healthPlugin } from "./health/mod.ts";
 import { metricsPlugin } from "./metrics/mod.ts";
 import { openapiPlugin } from "./openapi/mod.ts";
 import { tlsPlugin } from "./tls/mod.ts";
+import { webhooksPlugin } from "./webhooks/mod.ts";
 
-export { actionsPlugin, callsPlugin, consolePlugin, eventsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin };
+export { actionsPlugin, callsPlugin, consolePlugin, eventsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin, webhooksPlugin };
 
 /** Every built-in plugin; pass your own after them to `createBridge({ plugins })`. */
 export const builtinPlugins: readonly AnyPlugin[] = [
@@ -19,6 +20,7 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   actionsPlugin,
   callsPlugin,
   eventsPlugin,
+  webhooksPlugin,
   openapiPlugin,
   consolePlugin,
 ];

@@ -4,6 +4,7 @@ import { bunConnect } from "./connect.ts";
 import { bunFiles } from "./files.ts";
 import { bunListen } from "./listen.ts";
 import { bunServe } from "./serve.ts";
+import { nodeResolve } from "../node/resolve.ts";
 
 /** Bun's implementation of every port. */
 export const bunRuntime: Runtime = {
@@ -12,5 +13,6 @@ export const bunRuntime: Runtime = {
   listen: bunListen,
   serve: bunServe,
   files: bunFiles,
+  resolve: nodeResolve,
   env: (name) => Bun.env[name],
 };

@@ -4,6 +4,7 @@ import { denoConnect } from "./connect.ts";
 import { denoFiles } from "./files.ts";
 import { denoListen } from "./listen.ts";
 import { denoServe } from "./serve.ts";
+import { denoResolve } from "./resolve.ts";
 
 /** Deno's implementation of every port. */
 export const denoRuntime: Runtime = {
@@ -12,5 +13,6 @@ export const denoRuntime: Runtime = {
   listen: denoListen,
   serve: denoServe,
   files: denoFiles,
+  resolve: denoResolve,
   env: (name) => Deno.env.get(name),
 };

@@ -4,6 +4,7 @@ import { nodeConnect } from "./connect.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeListen } from "./listen.ts";
 import { nodeServe } from "./serve.ts";
+import { nodeResolve } from "./resolve.ts";
 
 /** Node's implementation of every port. */
 export const nodeRuntime: Runtime = {
@@ -12,5 +13,6 @@ export const nodeRuntime: Runtime = {
   listen: nodeListen,
   serve: nodeServe,
   files: nodeFiles,
+  resolve: nodeResolve,
   env: (name) => process.env[name],
 };

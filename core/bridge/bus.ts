@@ -101,6 +101,12 @@ export class EventBus {
     return [...this.#notices.keys()];
   }
 
+  /** The read classes a defined notice type needs (empty: none), or undefined for an unknown type. */
+  noticeClasses(type: string): readonly string[] | undefined {
+    const definition = this.#notices.get(type);
+    return definition && (definition.classes ?? []);
+  }
+
   /** Publishes a notice about `server`; its type must be built in or defined with {@link defineNotice}. */
   publishNotice(type: string, server: string, fields: Record<string, unknown>): BusEntry {
     const definition = this.#notices.get(type);

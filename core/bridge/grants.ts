@@ -5,14 +5,18 @@
 import { asciiLower } from "../ascii.ts";
 import type { BusEntry } from "./entry.ts";
 
-/** Grants no token has unless they are named: shell access through Asterisk. */
+/** Shell access through Asterisk: grants the dangerous actions need. */
 export type DangerousGrant = "command" | "system";
 
 /** Grants of the calls plugin's routes: place and hang up calls, redirect or hang up any channel. */
 export type CallGrant = "calls" | "redirect" | "hangup";
 
-/** Any grant a token may hold. */
-export type Grant = DangerousGrant | CallGrant;
+/**
+ * Any grant a token may hold: the dangerous ones, the calls plugin's, and `webhooks`, which
+ * manages webhook subscriptions (each one sends events to a URL of the caller's choosing, from
+ * the bridge's network).
+ */
+export type Grant = DangerousGrant | CallGrant | "webhooks";
 
 /** Where a token's calls may go: `*` matches within one part of a name (never across `/`, `@` or `&`). */
 export interface CallLimits {

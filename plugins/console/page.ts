@@ -5,6 +5,7 @@
  * each field an inline-block, so a line breaks between fields, never inside a short value.
  */
 import { CALLS_PANEL_HTML } from "./calls-panel.ts";
+import { WEBHOOKS_PANEL_CSS, WEBHOOKS_PANEL_HTML } from "./webhooks-panel.ts";
 
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
@@ -48,7 +49,7 @@ export const CONSOLE_HTML = `<!doctype html>
   .fields { flex: 1 1 24rem; min-width: 0; display: flex; flex-wrap: wrap; gap: 0 .9rem; }
   .field { display: inline-block; max-width: 100%; }
   .field .k { color: var(--muted); }
-</style>
+${WEBHOOKS_PANEL_CSS}</style>
 </head>
 <body>
 <header>
@@ -72,6 +73,7 @@ export const CONSOLE_HTML = `<!doctype html>
     </form>
   </section>
   ${CALLS_PANEL_HTML}
+  ${WEBHOOKS_PANEL_HTML}
   <section aria-labelledby="events-title">
     <div id="events-head">
       <h2 id="events-title">Live events</h2>

@@ -3,6 +3,7 @@
  * the page with `textContent`, never as HTML: event values come from callers and dialplans.
  */
 import { EMPTY_VALUES, EVENT_FIELDS, GENERIC_COUNT, GENERIC_SKIPPED } from "./fields.ts";
+import { WEBHOOKS_PANEL_SCRIPT } from "./webhooks-panel.ts";
 
 export const CONSOLE_SCRIPT = `
 const MAX_ROWS = 300;
@@ -50,6 +51,7 @@ async function refreshHealth() {
       list.append(li);
     }
     $("health-error").textContent = "";
+    refreshWebhooks(health).catch(() => {});
   } catch (error) {
     $("health-error").textContent = "health check failed: " + error.message;
   }
@@ -128,6 +130,7 @@ function connect() {
   };
 }
 
+${WEBHOOKS_PANEL_SCRIPT}
 $("filter-form").addEventListener("submit", (event) => { event.preventDefault(); connect(); });
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();

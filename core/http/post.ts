@@ -1,0 +1,232 @@
+/**
+ * A small HTTP/1.1 client for outgoing POSTs (webhook deliveries), over the runtime's `connect`.
+ * `fetch` cannot be told which address to connect to, so it cannot be guarded against SSRF after
+ * DNS; this client resolves the name itself, checks every address, connects to an allowed IP and
+ * sends the URL's name as Host and TLS SNI. It reads the status, the headers and at most
+ * `maxBodyBytes` of the body, then closes: a 50 MB answer costs 64 KiB. One deadline covers DNS,
+ * connect, the request and the response head. Redirects are never followed: a 3xx is returned.
+ */
+import type { Connector, Resolve, Transport } from "../ports.ts";
+import { ChunkedDecoder } from "./chunked.ts";
+import { HttpClientError } from "./errors.ts";
+import { headEnd, parseHead, type ResponseHead } from "./response-head.ts";
+import { parseIp } from "../net/ip.ts";
+
+/** Options of {@link httpPost}. */
+export interface HttpPostOptions {
+  connect: Connector;
+  /** Needed for URLs with a host name; literal IPs skip DNS. */
+  resolve?: Resolve;
+  url: URL;
+  /** Request headers besides Host, Content-Length and Connection, which the client sets. */
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+  /** Deadline for DNS, connect, sending and the response head, in ms. */
+  timeoutMs: number;
+  /** Body bytes kept; the rest is not read. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Largest response head accepted. Default 16 KiB. */
+  maxHeadBytes?: number;
+  /** Why an address (IP literal) may not be connected to, or undefined when it may: the SSRF guard. */
+  checkAddress?: (address: string) => string | undefined;
+  /** PEM certificates to trust for https instead of the system store (tests, private CAs). */
+  ca?: string[];
+  signal?: AbortSignal;
+}
+
+/** What came back. */
+export interface HttpPostResult extends ResponseHead {
+  /** At most `maxBodyBytes` of the body. */
+  body: Uint8Array;
+  /** The body was longer than kept, or did not finish within the deadline. */
+  truncated: boolean;
+  /** The IP address connected to. */
+  address: string;
+}
+
+const encoder = new TextEncoder();
+const HEADER_VALUE = /^[^\r\n\0]*$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Sends one POST; resolves with the response (any status), rejects with an {@link HttpClientError}. */
+export async function httpPost(options: HttpPostOptions): Promise<HttpPostResult> {
+  const { url } = options;
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`expected an http: or https: URL, got ${url.protocol}`);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new HttpClientError("HTTP_TIMEOUT", `expected a response from ${url.host} within ${options.timeoutMs} ms, got none`)), options.timeoutMs);
+  const onAbort = () => deadline.abort(new HttpClientError("HTTP_ABORTED", `the request to ${url.host} was aborted`, { cause: options.signal?.reason }));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const stopped = new Promise<never>((_, reject) => {
+    const fail = () => reject(deadline.signal.reason);
+    if (deadline.signal.aborted) fail();
+    else deadline.signal.addEventListener("abort", fail, { once: true });
+  });
+  stopped.catch(() => {});
+  let transport: Transport | undefined;
+  try {
+    const address = await within(pickAddress(options), stopped);
+    const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
+    const hostname = bare(url.hostname);
+    const literal = parseIp(hostname) !== undefined;
+    try {
+      transport = await within(
+        options.connect({
+          hostname: address,
+          port,
+          tls: url.protocol === "https:" ? { serverName: literal ? undefined : hostname, ...(options.ca ? { ca: options.ca } : {}) } : false,
+          signal: deadline.signal,
+        }),
+        stopped,
+      );
+    } catch (error) {
+      if (error instanceof HttpClientError) throw error;
+      if (deadline.signal.aborted) throw deadline.signal.reason;
+      throw new HttpClientError("HTTP_CONNECT_FAILED", `could not connect to ${url.host} (${address}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const writer = transport.writable.getWriter();
+    await within(writer.write(requestBytes(options)), stopped);
+    writer.releaseLock();
+    const reader = transport.readable.getReader();
+    try {
+      return { ...(await readResponse(reader, stopped, options, url)), address };
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  } catch (error) {
+    if (deadline.signal.aborted && !(error instanceof HttpClientError)) throw deadline.signal.reason;
+    if (error instanceof HttpClientError || error instanceof TypeError) throw error;
+    throw new HttpClientError("HTTP_BAD_RESPONSE", `the connection to ${url.host} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    if (transport) void transport.close().catch(() => {});
+  }
+}
+
+/** The address to connect to: the literal itself, or the first resolved address the guard allows. */
+async function pickAddress(options: HttpPostOptions): Promise<string> {
+  const hostname = bare(options.url.hostname);
+  const literal = parseIp(hostname) !== undefined;
+  let addresses: string[];
+  if (literal) addresses = [hostname];
+  else {
+    if (!options.resolve) throw new HttpClientError("HTTP_DNS_FAILED", `expected a runtime that can resolve host names, got none to resolve ${hostname}`);
+    try {
+      addresses = await options.resolve(hostname);
+    } catch (error) {
+      throw new HttpClientError("HTTP_DNS_FAILED", `could not resolve ${hostname}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (addresses.length === 0) throw new HttpClientError("HTTP_DNS_FAILED", `expected ${hostname} to resolve to an address, got none`);
+  }
+  if (!options.checkAddress) return addresses[0]!;
+  const refusals: string[] = [];
+  for (const address of addresses) {
+    const refusal = options.checkAddress(address);
+    if (refusal === undefined) return address;
+    refusals.push(refusal);
+  }
+  const prefix = literal ? "" : `${hostname} resolves to ${addresses.join(", ")}; `;
+  throw new HttpClientError("HTTP_ADDRESS_REFUSED", `${prefix}${refusals[0]}`);
+}
+
+function bare(hostname: string): string {
+  return hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+}
+
+function requestBytes(options: HttpPostOptions): Uint8Array {
+  const { url, body } = options;
+  const lines = [`POST ${url.pathname || "/"}${url.search} HTTP/1.1`, `Host: ${url.host}`];
+  for (const [name, value] of Object.entries(options.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === "host" || lower === "content-length" || lower === "connection" || lower === "transfer-encoding") continue;
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) throw new TypeError(`expected a header without CR, LF or NUL, got one named ${JSON.stringify(name.slice(0, 40))}`);
+    lines.push(`${name}: ${value}`);
+  }
+  lines.push(`Content-Length: ${body.byteLength}`, "Connection: close", "", "");
+  const head = encoder.encode(lines.join("\r\n"));
+  const bytes = new Uint8Array(head.byteLength + body.byteLength);
+  bytes.set(head);
+  bytes.set(body, head.byteLength);
+  return bytes;
+}
+
+/** `promise`, or the deadline's rejection, whichever comes first. */
+function within<T>(promise: Promise<T>, stopped: Promise<never>): Promise<T> {
+  return Promise.race([promise, stopped]);
+}
+
+async function readResponse(reader: ReadableStreamDefaultReader<Uint8Array>, stopped: Promise<never>, options: HttpPostOptions, url: URL): Promise<Omit<HttpPostResult, "address">> {
+  const maxHead = options.maxHeadBytes ?? 16_384;
+  const maxBody = options.maxBodyBytes ?? 65_536;
+  let pending: Uint8Array = new Uint8Array(0);
+  let head: ResponseHead | undefined;
+  // Head: read until the empty line; skip interim 1xx responses (100 Continue).
+  while (!head) {
+    const end = headEnd(pending);
+    if (end >= 0) {
+      const parsed = parseHead(pending.subarray(0, end));
+      pending = pending.subarray(end);
+      if (parsed.status >= 200) head = parsed;
+      continue;
+    }
+    if (pending.byteLength > maxHead) throw new HttpClientError("HTTP_BAD_RESPONSE", `expected a response head of at most ${maxHead} bytes from ${url.host}, got more`);
+    const { value, done } = await within(reader.read(), stopped);
+    if (done) throw new HttpClientError("HTTP_BAD_RESPONSE", `expected an HTTP response from ${url.host}, got ${pending.byteLength === 0 ? "the connection closed without one" : "a closed connection mid-head"}`);
+    pending = concat(pending, value);
+  }
+  const body = await readBody(reader, stopped, head, pending, maxBody);
+  return { ...head, ...body };
+}
+
+/** At most `max` bytes of the body; stops early at the deadline (keeping what came). */
+async function readBody(reader: ReadableStreamDefaultReader<Uint8Array>, stopped: Promise<never>, head: ResponseHead, first: Uint8Array, max: number): Promise<{ body: Uint8Array; truncated: boolean }> {
+  if (head.status === 204 || head.status === 304) return { body: new Uint8Array(0), truncated: false };
+  const chunked = /(?:^|,)\s*chunked\s*$/i.test(head.headers.get("transfer-encoding") ?? "");
+  const lengthText = head.headers.get("content-length");
+  const length = !chunked && lengthText !== null && /^[0-9]+$/.test(lengthText.trim()) ? Number(lengthText.trim()) : undefined;
+  const decoder = chunked ? new ChunkedDecoder() : undefined;
+  const parts: Uint8Array[] = [];
+  let kept = 0;
+  let seen = 0;
+  const take = (bytes: Uint8Array): boolean => {
+    for (const part of decoder ? decoder.push(bytes) : [bytes]) {
+      seen += part.byteLength;
+      const room = max - kept;
+      if (room > 0) {
+        const slice = part.subarray(0, Math.min(room, part.byteLength));
+        parts.push(slice.slice());
+        kept += slice.byteLength;
+      }
+    }
+    const complete = decoder ? decoder.done : length !== undefined && seen >= length;
+    return complete || seen > max;
+  };
+  let finished = take(first) || length === 0;
+  let truncated = false;
+  while (!finished) {
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await within(reader.read(), stopped);
+    } catch {
+      // The status decides the delivery; a body that stalls after it only loses its tail.
+      truncated = true;
+      break;
+    }
+    if (chunk.done) break;
+    finished = take(chunk.value);
+  }
+  const body = concat(...parts);
+  return { body, truncated: truncated || seen > kept || (length !== undefined && seen < length) };
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * Standard Webhooks signatures (standardwebhooks.com): `webhook-id`, `webhook-timestamp` (Unix
+ * seconds) and `webhook-signature`, `v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with the
+ * key that follows `whsec_` (base64). Several secrets sign at once, space-separated, so a
+ * receiver can move to a new secret without missing a delivery.
+ */
+
+/** Prefix of every secret. */
+export const SECRET_PREFIX = "whsec_";
+/** Random bytes in a generated secret. */
+const SECRET_BYTES = 24;
+/** Shortest key accepted: HMAC-SHA256 keys shorter than this are weak. */
+const MIN_KEY_BYTES = 16;
+const encoder = new TextEncoder();
+
+function toBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return btoa(text);
+}
+
+function fromBase64(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  try {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A new secret: `whsec_` and the base64 of 24 random bytes. */
+export function generateSecret(): string {
+  return SECRET_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
+}
+
+/** Why `secret` cannot sign (never echoing it), or undefined when it can. */
+export function secretProblem(secret: string): string | undefined {
+  if (!secret.startsWith(SECRET_PREFIX)) return `expected a secret starting with ${SECRET_PREFIX}, got one that does not`;
+  const key = fromBase64(secret.slice(SECRET_PREFIX.length));
+  if (!key) return `expected base64 after ${SECRET_PREFIX}, got other characters`;
+  if (key.length < MIN_KEY_BYTES) return `expected a key of at least ${MIN_KEY_BYTES} bytes after ${SECRET_PREFIX}, got ${key.length}`;
+  return undefined;
+}
+
+/** Signs deliveries with one or more secrets. */
+export class Signer {
+  readonly #keys: Promise<CryptoKey[]>;
+
+  /** `secrets` must each pass {@link secretProblem}. */
+  constructor(secrets: readonly string[]) {
+    this.#keys = Promise.all(
+      secrets.map((secret) => crypto.subtle.importKey("raw", fromBase64(secret.slice(SECRET_PREFIX.length))! as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])),
+    );
+  }
+
+  /** The `webhook-signature` value for this id, timestamp (seconds) and body. */
+  async sign(id: string, timestamp: number, body: Uint8Array): Promise<string> {
+    const prefix = encoder.encode(`${id}.${timestamp}.`);
+    const signed = new Uint8Array(prefix.byteLength + body.byteLength);
+    signed.set(prefix);
+    signed.set(body, prefix.byteLength);
+    const signatures = await Promise.all((await this.#keys).map(async (key) => `v1,${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, signed)))}`));
+    return signatures.join(" ");
+  }
+
+  /** The three Standard Webhooks headers of one attempt. */
+  async headers(id: string, body: Uint8Array, now = Date.now()): Promise<Record<string, string>> {
+    const timestamp = Math.floor(now / 1000);
+    return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": await this.sign(id, timestamp, body) };
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Where the webhook plugin gets committed records: the journal (records and durable values) and
+ * the writer's commit hook. An endpoint reads records only up to `committedSeq()`, so what it
+ * sends has been accepted (is durable), and wakes on `onCommit` instead of polling.
+ */
+import type { PluginContext } from "../../core/bridge/plugin.ts";
+import type { Journal } from "../../core/ports.ts";
+
+/** The journal as the webhook plugin uses it; see the module comment. */
+export interface CommittedJournal {
+  /** Records (`read`, `stats`) and durable values (cursors, subscriptions, dead letters). */
+  readonly journal: Journal;
+  /** Highest sequence number whose record is committed; records up to it can be read. */
+  committedSeq(): number;
+  /** Calls `listener` after every commit (with the new committed sequence); returns the function that stops it. */
+  onCommit(listener: (committedSeq: number) => void): () => void;
+}
+
+/** Finds the journal for a bridge, or undefined when none is configured (webhooks are then off). */
+export type CommittedJournalProvider = (ctx: PluginContext) => CommittedJournal | undefined | Promise<CommittedJournal | undefined>;
+
+/**
+ * The bridge's journal. Until the bridge carries one (`journal: {…}` in the config, the group
+ * commit writer), there is none here and the plugin serves its API with 503s; tests pass their own.
+ */
+export const bridgeJournal: CommittedJournalProvider = () => undefined;
