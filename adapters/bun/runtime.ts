@@ -2,6 +2,7 @@
 import type { Runtime } from "../../core/ports.ts";
 import { bunConnect } from "./connect.ts";
 import { bunFiles } from "./files.ts";
+import { openBunJournal } from "./journal.ts";
 import { bunListen } from "./listen.ts";
 import { bunServe } from "./serve.ts";
 
@@ -12,5 +13,6 @@ export const bunRuntime: Runtime = {
   listen: bunListen,
   serve: bunServe,
   files: bunFiles,
+  openJournal: openBunJournal,
   env: (name) => Bun.env[name],
 };

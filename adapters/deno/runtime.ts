@@ -3,6 +3,7 @@ import type { Runtime } from "../../core/ports.ts";
 import { denoConnect } from "./connect.ts";
 import { denoFiles } from "./files.ts";
 import { denoListen } from "./listen.ts";
+import { openNodeSqliteJournal } from "../shared/node-sqlite-journal.ts";
 import { denoServe } from "./serve.ts";
 
 /** Deno's implementation of every port. */
@@ -12,5 +13,6 @@ export const denoRuntime: Runtime = {
   listen: denoListen,
   serve: denoServe,
   files: denoFiles,
+  openJournal: openNodeSqliteJournal,
   env: (name) => Deno.env.get(name),
 };

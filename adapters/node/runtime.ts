@@ -3,6 +3,7 @@ import type { Runtime } from "../../core/ports.ts";
 import { nodeConnect } from "./connect.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeListen } from "./listen.ts";
+import { openNodeSqliteJournal } from "../shared/node-sqlite-journal.ts";
 import { nodeServe } from "./serve.ts";
 
 /** Node's implementation of every port. */
@@ -12,5 +13,6 @@ export const nodeRuntime: Runtime = {
   listen: nodeListen,
   serve: nodeServe,
   files: nodeFiles,
+  openJournal: openNodeSqliteJournal,
   env: (name) => process.env[name],
 };
