@@ -7,7 +7,8 @@ export type BridgeErrorCode =
   | "PLUGIN_SETUP_FAILED"
   | "UPSTREAM_DUPLICATE"
   | "UPSTREAM_UNKNOWN"
-  | "TLS_SETTINGS_UNAPPLIED";
+  | "TLS_SETTINGS_UNAPPLIED"
+  | "JOURNAL_UNAVAILABLE";
 
 /** An error of the bridge layer: a stable `code` and a message that says what was expected and what came. */
 export class BridgeError extends Error {

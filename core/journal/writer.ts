@@ -18,6 +18,12 @@ import { LagWindow } from "./lag.ts";
 import { journalRecord } from "./records.ts";
 import { applyRetention, isBounded, overBounds, type RetentionPolicy, type RetentionResult, scaledPolicy } from "./retention.ts";
 
+/**
+ * The value that remembers the highest sequence number that went live without being committed
+ * (refused, or while the store failed), so a restart does not hand those numbers out again.
+ */
+export const SEQ_MARK_KEY = "journal/liveSeq";
+
 /** Notice types the writer raises; the bridge defines them on the bus. */
 export const JOURNAL_NOTICES = ["journal.full", "journal.recovered"] as const;
 
@@ -118,6 +124,9 @@ export class JournalWriter {
   #backlog = false;
   /** drop-oldest is removing undelivered records: said once, then every noticeEveryMs. */
   #dropping = false;
+  /** Highest sequence number that went live uncommitted, and the one last stored as {@link SEQ_MARK_KEY}. */
+  #liveSeq = 0;
+  #markedSeq = 0;
   #droppingNoticeAt = 0;
   #droppedSinceNotice = 0;
   #counts = { committed: 0, commits: 0, refused: 0, droppedUndelivered: 0, trimmed: 0, failures: 0, records: 0, bytes: 0 };
@@ -132,11 +141,9 @@ export class JournalWriter {
     this.retention = options.retention ?? { whenFull: "drop-oldest" };
     this.#committedSeq = this.#lastAdded = this.#released = options.committedSeq ?? 0;
     this.#now = options.now ?? Date.now;
-    if (isBounded(this.retention)) {
-      this.#trimTimer = setInterval(() => void this.retain().catch(() => {}), options.trimEveryMs ?? 1000);
-      // Retention must not keep a process alive that has nothing else to do (Node, Bun and Deno timers).
-      (this.#trimTimer as { unref?: () => void }).unref?.();
-    }
+    this.#trimTimer = setInterval(() => void this.#periodic(), options.trimEveryMs ?? 1000);
+    // Retention must not keep a process alive that has nothing else to do (Node, Bun and Deno timers).
+    (this.#trimTimer as { unref?: () => void }).unref?.();
   }
 
   /** Highest sequence number committed: everything accepted up to it is durable. */
@@ -160,11 +167,15 @@ export class JournalWriter {
       }
       this.#counts.refused++;
       this.#release();
+      this.#liveSeq = entry.seq;
       return false;
     }
     this.#pending.push(journalRecord(entry));
     this.#pendingAt.push(performance.now());
-    if (this.#failing) this.#release();
+    if (this.#failing) {
+      this.#release();
+      this.#liveSeq = entry.seq;
+    }
     this.#schedule();
     return true;
   }
@@ -185,6 +196,24 @@ export class JournalWriter {
     return this.#serial(() => this.#retain());
   }
 
+  async #periodic(): Promise<void> {
+    if (this.#closed || this.#closing) return;
+    await this.retain().catch(() => {});
+    await this.#writeMark();
+  }
+
+  /** Stores {@link SEQ_MARK_KEY} when entries went live uncommitted since it was last stored. */
+  async #writeMark(): Promise<void> {
+    if (this.#markedSeq >= this.#liveSeq) return;
+    const seq = this.#liveSeq;
+    try {
+      await this.#serial(() => this.store.setValues([[SEQ_MARK_KEY, String(seq)]]));
+      this.#markedSeq = seq;
+    } catch {
+      // The store is failing: the append retries report it; the mark is tried again next period.
+    }
+  }
+
   /** Commits what is pending, stops the timers and closes the store. */
   async close(): Promise<void> {
     if (this.#closed || this.#closing) return;
@@ -194,6 +223,7 @@ export class JournalWriter {
     this.#closed = true;
     if (this.#trimTimer !== undefined) clearInterval(this.#trimTimer);
     this.#release(true);
+    await this.#writeMark();
     await this.#chain.catch(() => {});
     await this.store.close();
   }
@@ -267,6 +297,7 @@ export class JournalWriter {
           this.#failing = true;
           this.#notice("journal.full", { reason: "append-failed", error: describe(error), pending: this.#pending.length + batch.length });
           this.#release();
+          this.#liveSeq = Math.max(this.#liveSeq, this.#lastAdded);
         }
         if (this.#closing) {
           this.#counts.refused += batch.length;
