@@ -24,7 +24,7 @@ describe("the journal section", () => {
   });
 
   test("every key can be set", () => {
-    const journal = { path: "j.db", commitMs: 0, commitEvents: 1, maxRecords: 10, maxBytes: 4096, maxAgeMs: 60_000, whenFull: "stop-accepting", synchronous: "full" };
+    const journal = { path: "j.db", commitMs: 0, commitEvents: 1, maxRecords: 10, maxBytes: 4096, maxAgeMs: 60_000, whenFull: "stop-accepting", synchronous: "full" } as const;
     expect(parse({ journal }).journal).toEqual(journal);
   });
 
