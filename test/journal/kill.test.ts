@@ -6,32 +6,32 @@
  * replays from the journal, and a `gap` notice says the bridge restarted.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimulatedPbx } from "../../core/sim/mod.ts";
-import { cliCommand, repoRoot, serveEnv, ServeProcess, waitHealthy } from "../support/cli-process.ts";
+import { cliCommand, repoRoot, runToEnd, serveEnv, ServeProcess, waitHealthy } from "../support/cli-process.ts";
 import { currentRuntime, runtimeName } from "../support/runtime.ts";
 import { SseReader, type SseMessage } from "../support/sse.ts";
 
 let dir: string;
 let pbx: SimulatedPbx;
 let config: string;
+let port: number;
+
+/** A config file with the simulated PBX as upstream and a journal at `journal`. */
+function writeConfig(name: string, journal: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ http: { auth: "open" }, upstreams: [{ name: "pbx1", url: `ami://hello:world@127.0.0.1:${port}` }], journal: { path: journal, commitMs: 2 } }));
+  return path;
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "amibridge-kill-"));
   const runtime = await currentRuntime();
   pbx = new SimulatedPbx({ listen: runtime.listen });
-  const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
-  config = join(dir, "amibridge.json");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      http: { auth: "open" },
-      upstreams: [{ name: "pbx1", url: `ami://hello:world@127.0.0.1:${port}` }],
-      journal: { path: join(dir, "journal", "journal.db"), commitMs: 2 },
-    }),
-  );
+  port = (await pbx.start({ hostname: "127.0.0.1", port: 0 })).port;
+  config = writeConfig("amibridge.json", join(dir, "journal", "journal.db"));
 });
 
 afterAll(async () => {
@@ -39,9 +39,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function serve(): ServeProcess {
-  const [file, ...rest] = cliCommand();
-  return new ServeProcess(file, [...rest, "serve", "--port", "0", "--config", config], { cwd: repoRoot, env: serveEnv() });
+function serve(file = config): ServeProcess {
+  const [command, ...rest] = cliCommand();
+  return new ServeProcess(command, [...rest, "serve", "--port", "0", "--config", file], { cwd: repoRoot, env: serveEnv() });
 }
 
 const emit = (from: number, count: number) => {
@@ -114,6 +114,32 @@ describe(`amibridge serve on ${runtimeName} with a journal, killed with SIGKILL`
       expect(exit.code).toBe(0);
     } finally {
       await second.dispose();
+    }
+  }, 90_000);
+
+  test("a damaged journal file: the bridge refuses to start (exit 74) naming the file and where it was kept; started again, it makes a fresh journal", async () => {
+    const journal = join(dir, "damaged", "journal.db");
+    mkdirSync(join(dir, "damaged"));
+    const garbage = new Uint8Array(4096).map((_, i) => (i * 131 + 7) & 0xff);
+    writeFileSync(journal, garbage);
+    const file = writeConfig("damaged.json", journal);
+    const [command, ...rest] = cliCommand();
+    const refused = await runToEnd(command, [...rest, "serve", "--port", "0", "--config", file], { timeoutMs: 30_000 });
+    expect({ code: refused.code, stderr: refused.stderr }).toMatchObject({ code: 74, stderr: expect.stringContaining("the journal could not be opened, so the bridge does not start") });
+    const aside = new RegExp(`moved aside to (${journal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.damaged-\\S+?),`).exec(refused.stderr)?.[1];
+    expect(aside).toBeDefined();
+    expect([...readFileSync(aside!)]).toEqual([...garbage]);
+    expect(refused.stderr).toContain("start the bridge again to begin a fresh journal");
+    expect(refused.stderr).not.toContain("listening on");
+
+    const again = serve(file);
+    try {
+      const base = await again.listening(30_000);
+      await waitHealthy(base, 15_000);
+      expect(again.stderr).toMatch(/journal .*journal\.db: 0 records/);
+      expect((await again.stop("SIGTERM")).code).toBe(0);
+    } finally {
+      await again.dispose();
     }
   }, 90_000);
 });
