@@ -62,6 +62,7 @@ export async function openBridgeJournal(runtime: Runtime, options: BridgeJournal
     writer = new JournalWriter(store, {
       ...options,
       committedSeq: stats.lastSeq,
+      held: { records: stats.records, bytes: stats.bytes },
       retention: { whenFull: options.whenFull ?? "drop-oldest", ...bounds(options) },
       onRelease: (seq) => bus.release(seq),
       onNotice: (type, fields) => {

@@ -48,6 +48,8 @@ export interface JournalWriterOptions {
   retryMs?: readonly [number, number];
   /** The sequence number committed before (the journal's lastSeq at open). */
   committedSeq?: number;
+  /** Records and bytes the journal held at open, so bounds and metrics start from them. */
+  held?: { records: number; bytes: number };
   /** Lets entries up to `seq` go to subscribers (`EventBus.release`). */
   onRelease?: (seq: number) => void;
   /** Raises a journal notice (`journal.full`, `journal.recovered`) on the bus. */
@@ -141,6 +143,10 @@ export class JournalWriter {
     this.retention = options.retention ?? { whenFull: "drop-oldest" };
     this.#committedSeq = this.#lastAdded = this.#released = options.committedSeq ?? 0;
     this.#now = options.now ?? Date.now;
+    if (options.held) {
+      this.#counts.records = options.held.records;
+      this.#counts.bytes = options.held.bytes;
+    }
     this.#trimTimer = setInterval(() => void this.#periodic(), options.trimEveryMs ?? 1000);
     // Retention must not keep a process alive that has nothing else to do (Node, Bun and Deno timers).
     (this.#trimTimer as { unref?: () => void }).unref?.();
