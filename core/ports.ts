@@ -155,6 +155,11 @@ export interface JournalBounds {
   maxBytes?: number;
   /** Records with `time` before this (ms since the epoch) are removed. */
   minTime?: number;
+  /**
+   * Records with a sequence number above this are kept whatever the other bounds say: what some
+   * consumer still needs (the lowest consumer cursor). Trimming stops at the first such record.
+   */
+  keepAfterSeq?: number;
 }
 
 /** Size and range of a journal. `firstSeq` > `lastSeq` when it holds no record. */
@@ -199,6 +204,11 @@ export interface Journal {
 export interface OpenJournalOptions {
   /** Database file; its folder is created when missing. */
   path: string;
+  /**
+   * `normal` (default): a commit survives the process being killed, not a power loss (SQLite WAL
+   * with synchronous=NORMAL). `full`: one fsync per commit, so it survives a power loss too.
+   */
+  synchronous?: "normal" | "full";
 }
 
 /**

@@ -8,15 +8,23 @@
  *
  * Exits 1 if any runtime failed, printed no parsable counts, or ran no tests; 2 on bad usage.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const runner = ["test/harness/run.ts"];
+/**
+ * Node is the npm `node` package (24.x, a devDependency like bun and deno), so the suite runs on
+ * the pinned Node even where this script was started by an older one (`node scripts/test.mjs`
+ * on a machine with Node 20, or CI's `npm test`); the running Node only when it is missing.
+ */
+const nodeBin = existsSync(bin("node")) ? bin("node") : process.execPath;
+/** Children find the pinned tools first: a test that spawns `node` from Bun or Deno gets Node 24 too. */
+const childPath = [join(root, "node_modules", ".bin"), process.env.PATH ?? ""].filter(Boolean).join(delimiter);
 
 /** Bun treats a bare argument as a name filter; a path must start with ./ or /. */
 const bunPath = (arg) => (arg.startsWith("/") || arg.startsWith(".") ? arg : `./${arg}`);
@@ -37,10 +45,17 @@ const runtimes = {
     parse: (text) => parseRunnerSummary(text, "deno"),
   },
   node: {
-    command: (files) => [process.execPath, ["--import", "./test/harness/node-register.mjs", ...runner, ...files]],
+    command: (files) => [nodeBin, ["--import", "./test/harness/node-register.mjs", ...runner, ...files]],
     parse: (text) => parseRunnerSummary(text, "node"),
   },
 };
+
+/** `v24.21.0`, `1.4.5`: what a runtime executable says about itself, for the header of its run. */
+function versionOf(file) {
+  const result = spawnSync(file, ["--version"], { encoding: "utf8", env: { ...process.env, PATH: childPath } });
+  if (result.error || result.status !== 0) return "version unknown";
+  return result.stdout.trim().split("\n")[0];
+}
 
 /** Reads test/harness/run.ts's closing `<runtime>: N passed, N failed, N skipped` line. */
 function parseRunnerSummary(text, name) {
@@ -57,7 +72,7 @@ const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
  */
 function run(file, args) {
   return new Promise((resolve) => {
-    const env = { ...process.env };
+    const env = { ...process.env, PATH: childPath };
     if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR ??= "1";
     const child = spawn(file, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
@@ -105,7 +120,8 @@ if (files.length === 0 && process.env.AMIBRIDGE_SKIP_TYPECHECK !== "1") {
 const rows = [];
 for (const name of picked) {
   const [file, args] = runtimes[name].command(files);
-  console.log(`\n=== ${name}: ${[name === "node" ? "node" : `node_modules/.bin/${name}`, ...args].join(" ")}`);
+  const shown = file === process.execPath ? "node" : `node_modules/.bin/${name}`;
+  console.log(`\n=== ${name} (${versionOf(file)}): ${[shown, ...args].join(" ")}`);
   const { code, text } = await run(file, args);
   const counts = runtimes[name].parse(stripAnsi(text));
   const problem = !counts ? `no test summary found (exit ${code})`

@@ -2,6 +2,7 @@
 import type { Runtime } from "../../core/ports.ts";
 import { bunConnect } from "./connect.ts";
 import { bunFiles } from "./files.ts";
+import { openBunJournal } from "./journal.ts";
 import { bunListen } from "./listen.ts";
 import { bunServe } from "./serve.ts";
 import { nodeResolve } from "../node/resolve.ts";
@@ -14,5 +15,6 @@ export const bunRuntime: Runtime = {
   serve: bunServe,
   files: bunFiles,
   resolve: nodeResolve,
+  openJournal: openBunJournal,
   env: (name) => Bun.env[name],
 };

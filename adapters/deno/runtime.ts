@@ -3,6 +3,7 @@ import type { Runtime } from "../../core/ports.ts";
 import { denoConnect } from "./connect.ts";
 import { denoFiles } from "./files.ts";
 import { denoListen } from "./listen.ts";
+import { openNodeSqliteJournal } from "../shared/node-sqlite-journal.ts";
 import { denoServe } from "./serve.ts";
 import { denoResolve } from "./resolve.ts";
 
@@ -14,5 +15,6 @@ export const denoRuntime: Runtime = {
   serve: denoServe,
   files: denoFiles,
   resolve: denoResolve,
+  openJournal: openNodeSqliteJournal,
   env: (name) => Deno.env.get(name),
 };

@@ -3,6 +3,7 @@ import type { Runtime } from "../../core/ports.ts";
 import { nodeConnect } from "./connect.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeListen } from "./listen.ts";
+import { openNodeSqliteJournal } from "../shared/node-sqlite-journal.ts";
 import { nodeServe } from "./serve.ts";
 import { nodeResolve } from "./resolve.ts";
 
@@ -14,5 +15,6 @@ export const nodeRuntime: Runtime = {
   serve: nodeServe,
   files: nodeFiles,
   resolve: nodeResolve,
+  openJournal: openNodeSqliteJournal,
   env: (name) => process.env[name],
 };

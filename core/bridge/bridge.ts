@@ -12,6 +12,8 @@ import type { HttpServer, RequestInfo, Runtime } from "../ports.ts";
 import { Authenticator, type AuthOptions } from "./auth.ts";
 import { EventBus, type EventBusOptions } from "./bus.ts";
 import { BridgeError } from "./errors.ts";
+import type { JournalWriter } from "../journal/writer.ts";
+import { type BridgeJournalOptions, openBridgeJournal } from "./journal.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { OpenApiRegistry } from "./openapi-registry.ts";
@@ -31,6 +33,8 @@ export interface BridgeOptions {
   auth?: AuthOptions;
   http?: Partial<HttpSettings>;
   events?: EventBusOptions;
+  /** A durable journal of every bus entry (resume across restarts, webhooks). Default: none, as before. */
+  journal?: BridgeJournalOptions;
   logger?: Logger;
 }
 
@@ -50,6 +54,8 @@ export interface Bridge {
   readonly metrics: Metrics;
   readonly auth: Authenticator;
   readonly logger: Logger;
+  /** The journal writer, when a journal is configured. */
+  readonly journal: JournalWriter | undefined;
   readonly plugins: readonly PluginStatus[];
   /** Aborts when {@link Bridge.close} starts. */
   readonly signal: AbortSignal;
@@ -92,6 +98,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const http: HttpSettings = { maxBodyBytes: options.http?.maxBodyBytes ?? 65_536, corsOrigins: options.http?.corsOrigins ?? [] };
   const controller = new AbortController();
   const resolved = resolvePlugins(options.plugins ?? [], options.pluginOptions);
+  // Before the plugins: they may read it in setup, and the sequence must continue before anything is published.
+  const journal = options.journal ? await openBridgeJournal(runtime, options.journal, bus, upstreams.names(), logger) : undefined;
 
   const app = new Hono<BridgeEnv>();
   app.onError((error, c) => {
@@ -164,6 +172,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       auth,
       openapi,
       http,
+      journal,
       use: <T>(other: string) => {
         if (!(definition.dependencies ?? []).includes(other)) {
           throw new BridgeError("PLUGIN_MISSING_DEPENDENCY", `plugin ${JSON.stringify(name)} used plugin ${JSON.stringify(other)} without declaring it in dependencies`);
@@ -196,6 +205,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     const lines = unapplied.map((upstream) => `upstream ${upstream.name} has TLS settings, but ${whyTlsIsNotApplied(tls)}`);
     // The other plugins' failures go along, so `--check` can list every problem of this run.
     const others = statuses.filter((s) => s.state !== "running" && s.name !== "tls").map((s) => `plugin ${s.name} is ${describeStatus(s)}`);
+    await journal?.close();
     throw new BridgeError("TLS_SETTINGS_UNAPPLIED", lines.join("\n"), { problems: [...others, ...lines] });
   }
 
@@ -210,6 +220,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     metrics,
     auth,
     logger,
+    journal,
     plugins: statuses,
     signal: controller.signal,
     fetch: async (request, info = {}) => app.fetch(request, info),
@@ -253,6 +264,8 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         }
         for (const off of detach) off();
         await Promise.all(upstreams.list().map((upstream) => upstream.client.close({ logoff: true }).catch(() => {})));
+        // Last: the upstreams' final events are committed too.
+        await journal?.close().catch((error: unknown) => logger.error("closing the journal failed", { error: error instanceof Error ? error : new Error(String(error)) }));
       })());
     },
     pluginHealth() {

@@ -60,6 +60,10 @@ export class EventBus {
   readonly #retired = new Map<string, SubscriberKindStats>();
   readonly #listeners = new Set<BusListener>();
   #seq = 0;
+  /** While a journal gates delivery: entries published but not yet released to subscribers, oldest first. */
+  #held: (BusEntry | undefined)[] | undefined;
+  #heldHead = 0;
+  #released = 0;
 
   constructor(options: EventBusOptions = {}) {
     this.ring = new EntryRing(options.ring ?? 10_000);
@@ -69,6 +73,50 @@ export class EventBus {
   /** Sequence number of the newest entry. */
   get latestSeq(): number {
     return this.#seq;
+  }
+
+  /** Sequence number of the newest entry subscribers may have seen (all of them unless a journal gates delivery). */
+  get releasedSeq(): number {
+    return this.#held ? this.#released : this.#seq;
+  }
+
+  /**
+   * Continues the sequence of an earlier run (the journal's last sequence number): the next entry
+   * gets `seq + 1`. Only before anything is published.
+   */
+  continueFrom(seq: number): void {
+    if (this.#seq !== 0 || this.ring.latest !== 0) throw new RangeError(`expected a bus with nothing published to continue from ${seq}, got one at ${this.#seq}`);
+    this.#seq = this.#released = seq;
+    this.ring.startAfter(seq);
+  }
+
+  /**
+   * From now on subscribers receive an entry only once {@link release} lets it go (the journal
+   * committed it, or gave up on it): what a subscriber saw is never renumbered by a restart.
+   * Listeners still see every entry at once.
+   */
+  holdUntilReleased(): void {
+    this.#held ??= [];
+    this.#released = this.#seq;
+  }
+
+  /** Delivers every held entry up to `seq` to the subscribers that want it, in order. */
+  release(seq: number): void {
+    const held = this.#held;
+    if (!held || seq <= this.#released) return;
+    this.#released = Math.min(seq, this.#seq);
+    while (this.#heldHead < held.length && held[this.#heldHead]!.seq <= this.#released) {
+      const entry = held[this.#heldHead]!;
+      held[this.#heldHead++] = undefined;
+      for (const subscription of this.#subscribers) if (subscription.wants(entry)) subscription.push(entry);
+    }
+    if (this.#heldHead === held.length) {
+      held.length = 0;
+      this.#heldHead = 0;
+    } else if (this.#heldHead > 4096 && this.#heldHead * 2 > held.length) {
+      held.splice(0, this.#heldHead);
+      this.#heldHead = 0;
+    }
   }
 
   get subscriberCount(): number {
@@ -135,8 +183,13 @@ export class EventBus {
    * one synchronous step, so no entry falls between the replay and the live queue.
    */
   resume(lastSeq: number, options: SubscriptionOptions = {}): { subscription: Subscription; replay: Replay } {
-    const subscription = this.subscribe(options);
-    const replay = this.ring.since(lastSeq);
+    // Held entries reach the new subscriber when released, so the replay stops where they begin;
+    // and an id above what was released must not bring back what the client says it has.
+    const released = this.releasedSeq;
+    const filter = options.filter;
+    const after = lastSeq > released && lastSeq <= this.#seq ? lastSeq : undefined;
+    const subscription = this.subscribe(after === undefined ? options : { ...options, filter: (entry) => entry.seq > after && (!filter || filter(entry)) });
+    const replay = this.ring.since(lastSeq, released);
     return { subscription, replay: { ...replay, entries: replay.entries.filter((entry) => subscription.wants(entry)) } };
   }
 
@@ -163,6 +216,8 @@ export class EventBus {
   #publish(entry: BusEntry): BusEntry {
     this.published[entry.type] = (this.published[entry.type] ?? 0) + 1;
     this.ring.add(entry);
+    // Held before the listeners run: the journal's listener may release it on the spot.
+    this.#held?.push(entry);
     for (const listener of this.#listeners) {
       try {
         listener(entry);
@@ -170,7 +225,7 @@ export class EventBus {
         // A listener is told to be quick and not throw; one that does must not stop the fan-out.
       }
     }
-    for (const subscription of this.#subscribers) if (subscription.wants(entry)) subscription.push(entry);
+    if (!this.#held) for (const subscription of this.#subscribers) if (subscription.wants(entry)) subscription.push(entry);
     return entry;
   }
 

@@ -9,7 +9,8 @@ export type BridgeErrorCode =
   | "UPSTREAM_UNKNOWN"
   | "TLS_SETTINGS_UNAPPLIED"
   /** The client went away before its request was read: a runtime's body-read failure, translated. */
-  | "CLIENT_GONE";
+  | "CLIENT_GONE"
+  | "JOURNAL_UNAVAILABLE";
 
 /** An error of the bridge layer: a stable `code` and a message that says what was expected and what came. */
 export class BridgeError extends Error {

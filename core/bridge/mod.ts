@@ -14,3 +14,4 @@ export { OpenApiRegistry, type RouteDescription, type RouteResponse } from "./op
 export { createLogger, redactText, silentLogger, type LogLevel, type Logger } from "./logger.ts";
 export { BridgeError, type BridgeErrorCode } from "./errors.ts";
 export { describeIssues, resolvePlugins } from "./registry.ts";
+export { openBridgeJournal, type BridgeJournalOptions } from "./journal.ts";

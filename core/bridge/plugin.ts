@@ -4,6 +4,7 @@
  */
 import type { Hono } from "hono";
 import type * as v from "valibot";
+import type { JournalWriter } from "../journal/writer.ts";
 import type { Runtime } from "../ports.ts";
 import type { Authenticator } from "./auth.ts";
 import type { EventBus } from "./bus.ts";
@@ -52,6 +53,11 @@ export interface PluginContext {
   /** Describe routes here and they appear in `/v1/openapi.json`. */
   readonly openapi: OpenApiRegistry;
   readonly http: HttpSettings;
+  /**
+   * The journal, when one is configured: `store` (the journal port: records, values),
+   * `committedSeq` and `onCommit` (what is accepted), consumer cursors as `cursor/<name>` values.
+   */
+  readonly journal?: JournalWriter | undefined;
   /** The `api` another plugin returned from setup (declare it in `dependencies`). */
   use<T = unknown>(plugin: string): T;
   /** Wraps the connector of every upstream (TLS policy, proxies …). */

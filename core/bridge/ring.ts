@@ -20,6 +20,8 @@ export class EntryRing {
   readonly size: number;
   readonly #slots: (StoredEntry | undefined)[];
   #latest = 0;
+  /** The sequence number this run of the bridge started after: what came before was never in this ring. */
+  #start = 0;
   #heldBytes = 0;
 
   constructor(size: number) {
@@ -34,7 +36,13 @@ export class EntryRing {
 
   /** Sequence number of the oldest entry still held. */
   get oldest(): number {
-    return Math.max(1, this.#latest - this.size + 1);
+    return Math.max(this.#start + 1, this.#latest - this.size + 1);
+  }
+
+  /** Starts an empty ring after `seq` (the bus continues a journal's sequence); only before the first add. */
+  startAfter(seq: number): void {
+    if (this.#latest > this.#start) throw new RangeError(`expected an empty ring to start after ${seq}, got one holding up to ${this.#latest}`);
+    this.#latest = this.#start = seq;
   }
 
   /** Bytes of frame buffers the ring keeps alive: the sum of the frames it holds, never whole socket chunks. */
@@ -53,16 +61,20 @@ export class EntryRing {
     this.#slots[index] = slot;
   }
 
-  /** Entries with a sequence number above `seq`, oldest first; events are rebuilt from their stored frames. */
-  since(seq: number): Replay {
+  /**
+   * Entries with a sequence number above `seq` and up to `upTo` (default: the newest), oldest
+   * first; events are rebuilt from their stored frames.
+   */
+  since(seq: number, upTo = this.#latest): Replay {
     if (seq > this.#latest) {
       // An id from the future came from an earlier run of the bridge: say so, and replay this run.
-      return { ...this.since(0), reset: true };
+      return { ...this.since(this.#start, upTo), reset: true };
     }
-    if (seq === this.#latest) return { entries: [] };
+    if (seq >= this.#latest) return { entries: [] };
     const first = Math.max(seq + 1, this.size === 0 ? this.#latest + 1 : this.oldest);
+    const last = Math.min(upTo, this.#latest);
     const entries: BusEntry[] = [];
-    for (let s = first; s <= this.#latest; s++) {
+    for (let s = first; s <= last; s++) {
       const slot = this.#slots[s % this.size];
       if (slot?.seq === s) entries.push(restoredEntry(slot));
     }

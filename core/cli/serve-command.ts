@@ -6,6 +6,8 @@
  */
 import { type BridgeOptions, createBridge, type PluginStatus } from "../bridge/bridge.ts";
 import { BridgeError } from "../bridge/errors.ts";
+import type { BridgeJournalOptions } from "../bridge/journal.ts";
+import { JournalError } from "../journal/errors.ts";
 import { createLogger, type Logger } from "../bridge/logger.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
 import type { UpstreamSpec } from "../bridge/upstream.ts";
@@ -20,6 +22,13 @@ import { type Demo, demoNotice, startDemo } from "./demo.ts";
 
 /** Exit code for a configuration that does not validate (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
+
+/**
+ * Exit code when the journal cannot be opened (sysexits' EX_IOERR): a damaged file was moved aside
+ * and the next start makes a fresh one, so a supervisor's restart goes on; a locked or unwritable
+ * one stays as it is. The bridge never starts without the journal it was told to keep.
+ */
+export const EXIT_JOURNAL = 74;
 
 const SERVE_OPTIONS = new Set(["port", "host", "config", "check", "help"]);
 
@@ -52,7 +61,7 @@ function bridgeOptions(
   runtime: Runtime,
   config: BridgeConfig,
   plugins: PluginList,
-  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger },
+  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger; journal?: BridgeJournalOptions },
 ): BridgeOptions {
   const pluginOptions: Record<string, unknown> = { ...config.plugins };
   // `events.subscriberQueue` is the events plugin's queue size, unless its own options say otherwise.
@@ -67,6 +76,7 @@ function bridgeOptions(
     auth: { mode: run.authMode, tokens: config.tokens },
     http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
     events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
+    ...(run.journal ? { journal: run.journal } : {}),
     ...(run.logger ? { logger: run.logger } : {}),
   };
 }
@@ -80,9 +90,11 @@ function pluginProblems(statuses: readonly PluginStatus[]): string[] {
 
 /** Builds (never starts) the bridge `config` describes; every problem it meets, one plain line each. */
 async function bridgeProblems(runtime: Runtime, config: BridgeConfig, plugins: PluginList): Promise<string[]> {
+  // The journal is not opened by a check: the running bridge holds it, and a check must not write to it.
+  const journalProblem = config.journal && !runtime.openJournal ? [`journal.path ${config.journal.path}: the ${runtime.name} adapter has no embedded journal (openJournal)`] : [];
   try {
     const bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams: config.upstreams.map(toSpec), authMode: config.http.auth }));
-    const problems = pluginProblems(bridge.plugins);
+    const problems = [...journalProblem, ...pluginProblems(bridge.plugins)];
     await bridge.close({ graceMs: 0 });
     return problems;
   } catch (error) {
@@ -111,6 +123,15 @@ async function checkConfig(runtime: Runtime, config: BridgeConfig, plugins: Plug
   const upstreams = config.upstreams.map((u) => `${u.name} (${redactUrl(u.url)})`).join(", ") || "none (serve would run the demo simulator)";
   io.out(`configuration OK: listen on ${config.http.hostname}:${config.http.port}; upstreams: ${upstreams}; tokens: ${config.tokens.map((t) => t.name).join(", ") || "none"}; auth: ${config.http.auth}`);
   return EXIT.ok;
+}
+
+/**
+ * The demo's journal: a fresh `<temp>/amibridge-demo-<random>/journal.db` (TMPDIR, TEMP or TMP;
+ * /tmp otherwise) for each run, so two demos never share one, and small bounds.
+ */
+function demoJournal(runtime: Runtime): BridgeJournalOptions {
+  const temp = (runtime.env("TMPDIR") || runtime.env("TEMP") || runtime.env("TMP") || "/tmp").replace(/[\\/]+$/, "");
+  return { path: `${temp}/amibridge-demo-${crypto.randomUUID().slice(0, 8)}/journal.db`, maxRecords: 100_000, maxBytes: 64 * 1024 ** 2, maxAgeMs: 86_400_000 };
 }
 
 /** Runs the bridge until the signal aborts; resolves with the exit code. */
@@ -180,12 +201,19 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     logger.warn("no API tokens configured: every /v1 request will be refused (401); add tokens to the config or set AMIBRIDGE_TOKEN");
   }
 
+  // The demo keeps a journal in a temporary folder, so resume across restarts and webhooks work out of the box.
+  const journal: BridgeJournalOptions | undefined = config.journal ?? (demo && runtime.openJournal ? demoJournal(runtime) : undefined);
   let bridge;
   try {
-    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger }));
+    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger, ...(journal ? { journal } : {}) }));
   } catch (error) {
-    io.err(`amibridge: ${(error as Error).message}`);
     await demo?.pbx.close();
+    if (error instanceof JournalError || (error instanceof BridgeError && error.code === "JOURNAL_UNAVAILABLE")) {
+      const next = error instanceof JournalError && error.code === "JOURNAL_CORRUPT" ? "; start the bridge again to begin a fresh journal" : "";
+      io.err(`amibridge: the journal could not be opened, so the bridge does not start: ${error.message}${next}`);
+      return EXIT_JOURNAL;
+    }
+    io.err(`amibridge: ${(error as Error).message}`);
     return EXIT_CONFIG;
   }
   for (const status of bridge.plugins) if (status.state !== "running") logger.error(`plugin ${status.name} is ${status.state}: ${status.error}`);
@@ -210,6 +238,8 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   stopDemoCalls?.();
   await bridge.close({ graceMs: config.http.shutdownGraceMs });
   await demo?.pbx.close();
+  // The demo's journal was for this run only.
+  if (journal && !config.journal && journal.path) await runtime.files?.remove(journal.path).catch(() => {});
   logger.info("stopped; upstreams logged off");
   return EXIT.ok;
 }

@@ -1,5 +1,5 @@
 /** amibridge configuration: the file's schema, environment overrides, loading and redaction. */
-export { ConfigFileSchema, CorsOriginSchema, EventsSchema, HttpSchema, PluginsSchema, type ConfigFile } from "./schema.ts";
+export { ConfigFileSchema, CorsOriginSchema, EventsSchema, HttpSchema, JournalSchema, PluginsSchema, type ConfigFile } from "./schema.ts";
 export { AmiUrlSchema, FingerprintSchema, UpstreamEventsSchema, UpstreamSchema, UpstreamTlsSchema } from "./upstream-schema.ts";
 export { ActionNameSchema, ENV_NAME_PATTERN, GRANTS, MIN_TOKEN_LENGTH, TokenActionsSchema, TokenSchema, type Grant } from "./token-schema.ts";
 export { EVENT_CLASSES, EventClassSchema, NAME_PATTERN, NameSchema, type EventClass } from "./fields.ts";

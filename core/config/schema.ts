@@ -31,6 +31,27 @@ export const EventsSchema = strictObject({
   maxSubscribers: v.optional(integerSchema(1, 10_000_000), 1000),
 });
 
+const PATH_EXPECTED = "a file path";
+const DAY_MS = 86_400_000;
+
+/**
+ * The durable journal (SQLite, WAL): resume across restarts, webhooks. Absent: no journal, as
+ * before. Its history is always bounded; `whenFull` says what happens when consumers that are
+ * behind hold it at a bound: drop their oldest records (counted, `journal.full` notice) or stop
+ * accepting new ones (`journal.full` notice).
+ */
+export const JournalSchema = strictObject({
+  path: v.pipe(v.string(PATH_EXPECTED), v.nonEmpty(PATH_EXPECTED)),
+  commitMs: v.optional(integerSchema(0, 60_000, "milliseconds"), 5),
+  commitEvents: v.optional(integerSchema(1, 1_000_000, "events"), 1000),
+  maxRecords: v.optional(integerSchema(1, 2 ** 40, "records"), 1_000_000),
+  maxBytes: v.optional(integerSchema(1024, 2 ** 50, "bytes"), 1024 ** 3),
+  maxAgeMs: v.optional(integerSchema(1000, 3650 * DAY_MS, "milliseconds"), 7 * DAY_MS),
+  whenFull: v.optional(v.picklist(["drop-oldest", "stop-accepting"], 'one of "drop-oldest", "stop-accepting"'), "drop-oldest"),
+  /** `normal`: a commit survives a killed process; `full`: also a power loss (one fsync per commit). */
+  synchronous: v.optional(v.picklist(["normal", "full"], 'one of "normal", "full"'), "normal"),
+});
+
 const PLUGINS_EXPECTED = "an object of plugin options by plugin name";
 
 /** Options per plugin name; each plugin validates its own. */
@@ -44,6 +65,7 @@ export const ConfigFileSchema = strictObject({
   upstreams: v.optional(v.array(UpstreamSchema, "a list of upstreams"), () => []),
   tokens: v.optional(v.array(TokenSchema, "a list of tokens"), () => []),
   events: v.optional(EventsSchema, () => ({})),
+  journal: v.optional(JournalSchema),
   plugins: v.optional(PluginsSchema, () => ({})),
 });
 

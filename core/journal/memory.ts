@@ -57,7 +57,7 @@ export function memoryJournal(): Journal {
         const record = records[drop]!;
         const count = records.length - drop;
         const over = (bounds.maxRecords !== undefined && count > bounds.maxRecords) || (bounds.maxBytes !== undefined && kept > bounds.maxBytes) || (bounds.minTime !== undefined && record.time < bounds.minTime);
-        if (!over) break;
+        if (!over || (bounds.keepAfterSeq !== undefined && record.seq > bounds.keepAfterSeq)) break;
         kept -= record.data.byteLength;
         drop++;
       }

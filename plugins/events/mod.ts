@@ -34,7 +34,7 @@ export const eventsPlugin = definePlugin({
       return { filter, lastSeq };
     };
 
-    router.get("/v1/events", (c) => {
+    router.get("/v1/events", async (c) => {
       const { filter, lastSeq } = parseRequest(c);
       if (ctx.signal.aborted) throw shuttingDown();
       // HEAD: the answer GET would give, without its body, so without a subscription to leak
@@ -43,7 +43,7 @@ export const eventsPlugin = definePlugin({
         if (bus.subscriberCount >= bus.maxSubscribers) throw tooManySubscribers(new TooManySubscribersError(`expected at most ${bus.maxSubscribers} subscribers, and that many are connected`));
         return new Response(null, { headers: SSE_HEADERS });
       }
-      const { subscription, prelude } = openSubscription(bus, lastSeq, { filter, capacity: options.subscriberQueue, overflow: options.sseOverflow, kind: "sse" });
+      const { subscription, prelude } = await openSubscription(bus, lastSeq, { filter, capacity: options.subscriberQueue, overflow: options.sseOverflow, kind: "sse" }, ctx.journal);
       const stream = sseStream(subscription, prelude, { heartbeatMs: options.heartbeatMs, signal: c.req.raw.signal });
       return new Response(stream, { headers: SSE_HEADERS });
     });
@@ -58,22 +58,27 @@ export const eventsPlugin = definePlugin({
       // Refused here while it can still be an HTTP answer; the subscription itself opens with the socket.
       if (bus.subscriberCount >= bus.maxSubscribers) throw tooManySubscribers(new TooManySubscribersError(`expected at most ${bus.maxSubscribers} subscribers, and that many are connected`));
       let stop: (() => void) | undefined;
+      let gone = false;
       return upgrade({
-        open(socket) {
+        async open(socket) {
           if (ctx.signal.aborted) return socket.close(CLOSE_GOING_AWAY, "bridge shutting down");
           let opened: { subscription: Subscription; prelude: Prelude };
           try {
-            opened = openSubscription(bus, lastSeq, { filter, capacity: options.subscriberQueue, overflow: options.wsOverflow, kind: "ws" });
+            opened = await openSubscription(bus, lastSeq, { filter, capacity: options.subscriberQueue, overflow: options.wsOverflow, kind: "ws" }, ctx.journal);
           } catch (error) {
             // Another subscriber took the last place between the check and the handshake.
             if (error instanceof HttpProblem && error.status === 503) return socket.close(CLOSE_TOO_SLOW, "too many subscribers");
-            throw error;
+            ctx.logger.error("opening a WebSocket subscriber failed", { error: error instanceof Error ? error : new Error(String(error)) });
+            return socket.close(1011, "internal error");
           }
+          // The socket may have closed while the journal was read.
+          if (gone) return opened.subscription.close();
           stop = pumpToSocket(socket, opened.subscription, opened.prelude, { maxBufferedBytes: options.maxBufferedBytes });
         },
         // The stream is one-way; whatever a client sends is ignored.
         message() {},
         close() {
+          gone = true;
           stop?.();
         },
       });

@@ -7,6 +7,7 @@ import type { EventBus, SubscriberKindStats } from "../../core/bridge/bus.ts";
 import type { Labels, Metrics } from "../../core/bridge/metrics.ts";
 import type { Upstream, Upstreams } from "../../core/bridge/upstream.ts";
 import type { ClientState } from "../../core/client/types.ts";
+import type { FullReason, JournalWriter } from "../../core/journal/writer.ts";
 
 type Sample = readonly [Labels, number];
 
@@ -54,4 +55,30 @@ export function registerProcessMetrics(metrics: Metrics): void {
   const startTime = Date.now() / 1000;
   metrics.collect("amibridge_uptime_seconds", "Seconds since the bridge set up its metrics.", () => (performance.now() - started) / 1000);
   metrics.collect("amibridge_start_time_seconds", "When the bridge started (Unix time).", () => startTime);
+}
+
+/** Every reason the journal may not be taking everything, for `amibridge_journal_full`. */
+const FULL_REASONS: readonly FullReason[] = ["limits", "append-failed", "backlog"];
+
+/** Registers the journal families: size, commit lag, what it refused or dropped. Read from the writer's counters at scrape time. */
+export function registerJournalMetrics(metrics: Metrics, journal: JournalWriter): void {
+  const stat = <K extends keyof ReturnType<JournalWriter["stats"]>>(key: K) => () => journal.stats()[key] as number;
+  metrics.collect("amibridge_journal_records", "Records held in the journal, as of the last commit or trim.", stat("records"));
+  metrics.collect("amibridge_journal_bytes", "Bytes of entry data held in the journal, as of the last commit or trim.", stat("bytes"));
+  metrics.collect("amibridge_journal_committed_seq", "Highest bus sequence number committed to the journal (accepted).", stat("committedSeq"));
+  metrics.collect("amibridge_journal_pending", "Entries waiting for their commit, including the batch in flight.", stat("pending"));
+  metrics.collect("amibridge_journal_commit_lag_seconds", "Commit lag over the latest commits (time from bus to committed), by quantile; 1 is the largest ever.", () => {
+    const stats = journal.stats();
+    return [[{ quantile: "0.5" }, stats.lagP50Ms / 1000], [{ quantile: "0.99" }, stats.lagP99Ms / 1000], [{ quantile: "1" }, stats.lagMaxMs / 1000]] as Sample[];
+  });
+  metrics.collect("amibridge_journal_commits_total", "Append transactions committed.", stat("commits"), "counter");
+  metrics.collect("amibridge_journal_entries_committed_total", "Bus entries committed to the journal.", stat("committed"), "counter");
+  metrics.collect("amibridge_journal_dropped_undelivered_total", "Records some consumer had not had yet, removed by the drop-oldest policy.", stat("droppedUndelivered"), "counter");
+  metrics.collect("amibridge_journal_refused_total", "Bus entries the journal did not accept (full with stop-accepting, or a backlog past its bound); they still went live.", stat("refused"), "counter");
+  metrics.collect("amibridge_journal_trimmed_total", "Records removed by retention, delivered or not.", stat("trimmed"), "counter");
+  metrics.collect("amibridge_journal_append_failures_total", "Appends that failed and were retried (disk full, I/O errors).", stat("failures"), "counter");
+  metrics.collect("amibridge_journal_full", "1 while the journal is not taking everything, by reason (limits, append-failed, backlog).", () => {
+    const full = journal.stats().full;
+    return FULL_REASONS.map((reason): Sample => [{ reason }, full === reason ? 1 : 0]);
+  });
 }

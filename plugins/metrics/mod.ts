@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import { definePlugin } from "../../core/bridge/plugin.ts";
-import { registerBusMetrics, registerProcessMetrics, registerUpstreamMetrics } from "./collectors.ts";
+import { registerBusMetrics, registerJournalMetrics, registerProcessMetrics, registerUpstreamMetrics } from "./collectors.ts";
 
 /** Content type of the Prometheus text exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -28,6 +28,7 @@ export const metricsPlugin = definePlugin({
     registerBusMetrics(ctx.metrics, ctx.bus, ctx.upstreams);
     registerUpstreamMetrics(ctx.metrics, ctx.upstreams);
     registerProcessMetrics(ctx.metrics);
+    if (ctx.journal) registerJournalMetrics(ctx.metrics, ctx.journal);
     ctx.router.get("/metrics", async (c) => {
       // Not under /v1, so the bridge's token check does not run here: do it when asked to.
       if (options.requireToken) await ctx.auth.authenticate(c.req.raw);

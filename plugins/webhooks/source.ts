@@ -20,7 +20,11 @@ export interface CommittedJournal {
 export type CommittedJournalProvider = (ctx: PluginContext) => CommittedJournal | undefined | Promise<CommittedJournal | undefined>;
 
 /**
- * The bridge's journal. Until the bridge carries one (`journal: {…}` in the config, the group
- * commit writer), there is none here and the plugin serves its API with 503s; tests pass their own.
+ * The bridge's journal (`journal: {…}` in the config): the store and the group-commit writer's
+ * committed sequence and commit hook. Without one the plugin serves its API with 503s.
  */
-export const bridgeJournal: CommittedJournalProvider = () => undefined;
+export const bridgeJournal: CommittedJournalProvider = (ctx) => {
+  const writer = ctx.journal;
+  if (!writer) return undefined;
+  return { journal: writer.store, committedSeq: () => writer.committedSeq, onCommit: (listener) => writer.onCommit(listener) };
+};

@@ -170,7 +170,7 @@ describe("unknown keys are errors", () => {
     const error = configError(() => parse({ upstream: [] }));
     expect(error.issues[0]).toMatchObject({ path: "upstream", received: 'unknown key "upstream"' });
     expect(error.message).toBe(
-      'amibridge.json: upstream: expected one of the keys $schema, http, upstreams, tokens, events, plugins (did you mean "upstreams"?), received unknown key "upstream"',
+      'amibridge.json: upstream: expected one of the keys $schema, http, upstreams, tokens, events, journal, plugins (did you mean "upstreams"?), received unknown key "upstream"',
     );
   });
 

@@ -50,15 +50,15 @@ export interface WebhookBridgeOptions extends TestBridgeOptions {
   webhooks?: NonNullable<v.InferInput<typeof WebhooksOptionsSchema>>;
   /** Plugins besides events and webhooks. */
   plugins?: TestBridgeOptions["plugins"];
-  /** Reuse a journal (a restart). */
-  journal?: Journal;
+  /** Reuse a store (a restart); fed from the bus by a stand-in writer (test/support/bus-journal.ts). */
+  store?: Journal;
   /** Do not close it in closeBridges (the test closes it itself). */
   keep?: boolean;
 }
 
 /** A bridge with the webhooks plugin on loopback receivers (127.0.0.1 allowed) and a fast schedule. */
 export async function startWebhookBridge(options: WebhookBridgeOptions = {}): Promise<WebhookBridge> {
-  const { webhooks, journal = memoryJournal(), keep, plugins = [], ...rest } = options;
+  const { webhooks, store: journal = memoryJournal(), keep, plugins = [], ...rest } = options;
   let feed: BusJournal | undefined;
   const plugin = createWebhooksPlugin({
     journal: async (ctx) => (feed = await busJournal(ctx.bus, journal)),

@@ -39,7 +39,7 @@ describe("webhooks across a restart", () => {
     const runtime = await currentRuntime();
     const journal = memoryJournal();
     const port = await freePort(runtime);
-    const first = await keep(startWebhookBridge({ journal, keep: true, webhooks: { retryScheduleMs: new Array(20).fill(30) } }));
+    const first = await keep(startWebhookBridge({ store: journal, keep: true, webhooks: { retryScheduleMs: new Array(20).fill(30) } }));
     const { id, secret } = await subscribe(first, { url: `http://127.0.0.1:${port}/`, events: "UserEvent", types: "event" });
     emitNumbered(first, 3);
     const failing = await waitForView(first, id, (v) => v.attempts.length >= 1);
@@ -49,7 +49,7 @@ describe("webhooks across a restart", () => {
     expect(await journal.getValue(`webhook/${id}/cursor`)).toBe(String(cursor));
 
     const target = await receiver(() => 204, port);
-    const second = await keep(startWebhookBridge({ journal, keep: true }));
+    const second = await keep(startWebhookBridge({ store: journal, keep: true }));
     const requests = await target.waitFor(3);
     expect(requests.map((r) => verified(r, secret).headers.Number)).toEqual(["1", "2", "3"]);
     expect(requests[0]!.headers["webhook-id"]).toBe(triedId);
@@ -65,13 +65,13 @@ describe("webhooks across a restart", () => {
       if (index === 0) await held;
       return 204;
     });
-    const first = await keep(startWebhookBridge({ journal, keep: true }));
+    const first = await keep(startWebhookBridge({ store: journal, keep: true }));
     const { id, secret } = await subscribe(first, { url: target.url, events: "UserEvent", types: "event" });
     emitNumbered(first, 2);
     await target.waitFor(1);
     await stop(first);
     release();
-    const second = await keep(startWebhookBridge({ journal, keep: true }));
+    const second = await keep(startWebhookBridge({ store: journal, keep: true }));
     const requests = await target.waitFor(3);
     await waitForView(second, id, (v) => v.backlog === 0);
     expect(requests.map((r) => verified(r, secret).headers.Number)).toEqual(["1", "1", "2"]);
@@ -87,7 +87,7 @@ describe("webhooks across a restart", () => {
       if (hold) await held;
       return 204;
     });
-    const first = await keep(startWebhookBridge({ journal, keep: true }));
+    const first = await keep(startWebhookBridge({ store: journal, keep: true }));
     const { id, secret } = await subscribe(first, { url: target.url, events: "UserEvent", types: "event", batch: { maxEvents: 5, maxWaitMs: 50 } });
     emitNumbered(first, 2);
     await target.waitFor(1);
@@ -98,7 +98,7 @@ describe("webhooks across a restart", () => {
     await stop(first);
     hold = false;
     release();
-    const second = await keep(startWebhookBridge({ journal, keep: true }));
+    const second = await keep(startWebhookBridge({ store: journal, keep: true }));
     const requests = await target.waitFor(3);
     await waitForView(second, id, (v) => v.backlog === 0);
     const bodies = requests.map((r) => (verified(r, secret) as any[]).map((e) => `${e.headers.UserEvent}${e.headers.Number}`));
