@@ -1,6 +1,7 @@
 /** The plugins that ship with amibridge, in the order `amibridge serve` loads them. */
 import type { AnyPlugin } from "../core/bridge/plugin.ts";
 import { actionsPlugin } from "./actions/mod.ts";
+import { callfilesPlugin } from "./callfiles/mod.ts";
 import { consolePlugin } from "./console/mod.ts";
 import { eventsPlugin } from "./events/mod.ts";
 import { healthPlugin } from "./health/mod.ts";
@@ -8,7 +9,7 @@ import { metricsPlugin } from "./metrics/mod.ts";
 import { openapiPlugin } from "./openapi/mod.ts";
 import { tlsPlugin } from "./tls/mod.ts";
 
-export { actionsPlugin, consolePlugin, eventsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin };
+export { actionsPlugin, callfilesPlugin, consolePlugin, eventsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin };
 
 /** Every built-in plugin; pass your own after them to `createBridge({ plugins })`. */
 export const builtinPlugins: readonly AnyPlugin[] = [
@@ -16,6 +17,7 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   healthPlugin,
   metricsPlugin,
   actionsPlugin,
+  callfilesPlugin,
   eventsPlugin,
   openapiPlugin,
   consolePlugin,

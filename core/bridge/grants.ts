@@ -5,8 +5,8 @@
 import { asciiLower } from "../ascii.ts";
 import type { BusEntry } from "./entry.ts";
 
-/** Grants no token has unless they are named: shell access through Asterisk. */
-export type DangerousGrant = "command" | "system";
+/** Grants no token has unless they are named: shell access through Asterisk, and writing into its call-file spool. */
+export type DangerousGrant = "command" | "system" | "callfiles";
 
 /** What one token may do. */
 export interface TokenPolicy {
@@ -21,8 +21,11 @@ export interface TokenPolicy {
   servers: readonly string[];
 }
 
-/** A policy that may do everything but the dangerous actions: what `auth: open` gives everyone. */
-export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: [], servers: ["*"] };
+/**
+ * A policy that may do everything but the shell: what `auth: open` gives everyone. Call files
+ * place calls as the Originate it already allows does, so open auth has that grant.
+ */
+export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: ["callfiles"], servers: ["*"] };
 
 function matches(patterns: readonly string[], value: string): boolean {
   const lower = asciiLower(value);

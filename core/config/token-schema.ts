@@ -8,8 +8,8 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Names of the environment variables a token can be read from. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Actions too dangerous to allow by name alone: each needs an explicit grant. */
-export const GRANTS = ["command", "system"] as const;
+/** What is too dangerous to allow by name alone: each needs an explicit grant (`callfiles`: write call files into Asterisk's spool). */
+export const GRANTS = ["command", "system", "callfiles"] as const;
 
 /** One of {@link GRANTS}. */
 export type Grant = (typeof GRANTS)[number];
