@@ -132,7 +132,8 @@ export class CallFileWriter {
     const text = renderCallFile(spec, id);
     const name = jobFileName(id);
     const temp = `${this.staging}/${name}.tmp`;
-    const dueAt = spec.notBefore ?? now;
+    // Asterisk compares whole seconds; "now" is this second, so the mtime is exact on every filesystem.
+    const dueAt = spec.notBefore ?? Math.floor(now / 1000) * 1000;
     let step = "write";
     try {
       await this.files.writeDurable(temp, text, { exclusive: true, ...(this.#settings.mode !== undefined ? { mode: this.#settings.mode } : {}) });
