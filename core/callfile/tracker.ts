@@ -259,6 +259,15 @@ export class CallFileTracker {
       if (next.dueAt !== undefined) job.dueAt = next.dueAt;
       return;
     }
+    // A fast attempt can be over before any scan or event showed it: every attempt is still told as dialing first.
+    const unseenAttempt = next.attempts > job.attempts || previous === "scheduled" || previous === "queued";
+    if (previous !== undefined && next.attempts > 0 && unseenAttempt && ["retrying", "completed", "expired", "failed"].includes(next.state)) {
+      job.state = "dialing";
+      job.attempts = next.attempts;
+      job.updatedAt = now;
+      this.#options.onChange?.(job, previous);
+      return this.#update(entry, next, now);
+    }
     job.state = next.state;
     job.attempts = next.attempts;
     job.updatedAt = now;
