@@ -169,6 +169,8 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     // Written directly, not through the logger, which would mask the demo's (public) password.
     io.err(demoNotice(demo));
     upstreams = [{ name: "demo", url: demo.url }];
+    // The bridge writes call files into the simulator's spool, unless the config says otherwise.
+    if (demo.spoolDir && config.plugins["callfiles"] === undefined) config = { ...config, plugins: { ...config.plugins, callfiles: { spoolDir: demo.spoolDir } } };
     if (config.tokens.length === 0 && authMode !== "open") {
       // Nothing real to protect: the demo opens the API on its own, and says so.
       authMode = "open";
@@ -185,7 +187,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger }));
   } catch (error) {
     io.err(`amibridge: ${(error as Error).message}`);
-    await demo?.pbx.close();
+    await demo?.close();
     return EXIT_CONFIG;
   }
   for (const status of bridge.plugins) if (status.state !== "running") logger.error(`plugin ${status.name} is ${status.state}: ${status.error}`);
@@ -196,7 +198,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   } catch (error) {
     io.err(`amibridge: could not listen on ${config.http.hostname}:${config.http.port}: ${(error as Error).message}`);
     await bridge.close({ graceMs: 0 });
-    await demo?.pbx.close();
+    await demo?.close();
     return EXIT.usage;
   }
   logger.info(`listening on http://${config.http.hostname}:${server.port} (console at /, API under /v1, GET /healthz, GET /metrics)`);
@@ -209,7 +211,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   logger.info(`shutting down: no new connections; in-flight requests get ${config.http.shutdownGraceMs} ms`);
   stopDemoCalls?.();
   await bridge.close({ graceMs: config.http.shutdownGraceMs });
-  await demo?.pbx.close();
+  await demo?.close();
   logger.info("stopped; upstreams logged off");
   return EXIT.ok;
 }
