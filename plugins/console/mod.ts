@@ -3,6 +3,7 @@
  * of the event stream. Static text served by the bridge itself: no build step, no files, no CDN.
  */
 import { definePlugin } from "../../core/bridge/plugin.ts";
+import { CALLFILES_PANEL_SCRIPT } from "./callfiles-panel.ts";
 import { CONSOLE_HTML } from "./page.ts";
 import { CONSOLE_SCRIPT } from "./script.ts";
 
@@ -20,5 +21,6 @@ export const consolePlugin = definePlugin({
   setup(ctx) {
     ctx.router.get("/", (c) => c.body(CONSOLE_HTML, 200, { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8" }));
     ctx.router.get("/console.js", (c) => c.body(CONSOLE_SCRIPT, 200, { ...SECURITY_HEADERS, "content-type": "text/javascript; charset=utf-8" }));
+    ctx.router.get("/console/callfiles.js", (c) => c.body(CALLFILES_PANEL_SCRIPT, 200, { ...SECURITY_HEADERS, "content-type": "text/javascript; charset=utf-8" }));
   },
 });

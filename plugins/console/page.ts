@@ -82,6 +82,7 @@ export const CONSOLE_HTML = `<!doctype html>
   </section>
 </main>
 <script src="/console.js" type="module"></script>
+<script src="/console/callfiles.js" type="module"></script>
 </body>
 </html>
 `;
