@@ -118,7 +118,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       "/v1/*",
       cors({
         origin: origins.includes("*") ? "*" : origins,
-        allowMethods: ["GET", "POST", "OPTIONS"],
+        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
         allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID"],
         maxAge: 600,
       }),

@@ -23,6 +23,8 @@ describe("CORS", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://crm.example.com");
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    // DELETE too: a web app cancels a call file with it.
+    expect(preflight.headers.get("access-control-allow-methods")?.split(",").map((m) => m.trim())).toContain("DELETE");
     const ping = await fetch(`${running.baseUrl}/v1/actions/Ping`, { method: "POST", headers: { origin: "https://crm.example.com", authorization: `Bearer ${TOKEN}` } });
     expect(ping.status).toBe(200);
     expect(ping.headers.get("access-control-allow-origin")).toBe("https://crm.example.com");
