@@ -99,6 +99,7 @@ async function start() {
 }
 
 (async () => {
-  for (let tries = 0; tries < 100 && !(await start()); tries++) await new Promise((resolve) => setTimeout(resolve, 3000));
+  // The bridge may still be starting, or the token arrive later: ask again, less often as time goes by.
+  for (let tries = 0; tries < 200 && !(await start()); tries++) await new Promise((resolve) => setTimeout(resolve, Math.min(500 * (tries + 1), 5000)));
 })();
 `;

@@ -46,7 +46,7 @@ describe("console call-files panel", () => {
     const before = await post(bridge, { channel: "PJSIP/2001", context: "from-internal", extension: "100", notBefore: "+10m" });
     const browser = await openBrowser();
     await browser.goto(`${bridge.baseUrl}/#token=${TOKEN}`);
-    await browser.waitForText("#callfiles-panel", "Call files");
+    await browser.waitForText("#callfiles-panel", "Call files", { timeoutMs: 15_000 });
     await browser.waitForText(`#callfiles-panel tr[data-id="${before.id}"]`, "scheduled");
     expect(await browser.text(`#callfiles-panel tr[data-id="${before.id}"] .when`)).toMatch(/^due \d\d:\d\d:\d\d$/);
     expect(await browser.text(`#callfiles-panel tr[data-id="${before.id}"] .call`)).toBe("PJSIP/2001 → 100@from-internal");
@@ -61,7 +61,7 @@ describe("console call-files panel", () => {
     const bridge = await start(true);
     const browser = await openBrowser();
     await browser.goto(`${bridge.baseUrl}/#token=${TOKEN}`);
-    await browser.waitForText("#callfiles-panel", "No call files yet");
+    await browser.waitForText("#callfiles-panel", "No call files yet", { timeoutMs: 15_000 });
     const hostile = "PJSIP/<img/src=x/onerror=window.pwned=1>";
     const job = await post(bridge, { channel: hostile, context: "from-internal", extension: "100", notBefore: "+10m" });
     await browser.waitForText(`#callfiles-panel tr[data-id="${job.id}"]`, hostile);
