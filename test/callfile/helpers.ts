@@ -10,11 +10,32 @@ export async function realFiles(): Promise<Files> {
   return runtime.files;
 }
 
+const made: Array<{ files: Files; dir: string }> = [];
+
+/** A fresh temporary folder, removed by {@link removeTempFolders}. */
+export async function tempFolder(files: Files, prefix: string): Promise<string> {
+  const dir = await files.makeTempDir(prefix);
+  made.push({ files, dir });
+  return dir;
+}
+
 /** A fresh spool folder with outgoing/ in it. */
 export async function makeSpool(files: Files, prefix = "amibridge-spool-"): Promise<string> {
-  const dir = await files.makeTempDir(prefix);
+  const dir = await tempFolder(files, prefix);
   await files.mkdir(`${dir}/outgoing`);
   return dir;
+}
+
+async function removeTree(files: Files, path: string): Promise<void> {
+  const info = await files.stat(path).catch(() => undefined);
+  if (!info) return;
+  if (info.isDirectory) for (const name of await files.list(path)) await removeTree(files, `${path}/${name}`);
+  await files.remove(path).catch(() => {});
+}
+
+/** Removes every folder {@link tempFolder} and {@link makeSpool} made (call it from afterAll). */
+export async function removeTempFolders(): Promise<void> {
+  for (const { files, dir } of made.splice(0)) await removeTree(files, dir);
 }
 
 /** Decides, per call, whether an operation fails and with which code. */

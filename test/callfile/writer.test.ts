@@ -4,14 +4,16 @@
  * in outgoing/, owner, mode and mtime, and 1,000 concurrent writes under a watcher that reads
  * every file it ever sees in outgoing/.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { CallFileError } from "../../core/callfile/errors.ts";
 import { parseCallFile } from "../../core/callfile/parse.ts";
 import { renderCallFile } from "../../core/callfile/render.ts";
 import { toCallFileSpec } from "../../core/callfile/spec.ts";
 import { CallFileWriter } from "../../core/callfile/writer.ts";
 import type { Files } from "../../core/ports.ts";
-import { faultyFiles, makeSpool, realFiles, tree } from "./helpers.ts";
+import { faultyFiles, makeSpool, realFiles, removeTempFolders, tempFolder, tree } from "./helpers.ts";
+
+afterAll(removeTempFolders);
 
 const SPEC = toCallFileSpec({ channel: "PJSIP/2001", context: "from-internal", extension: "100", callerId: '"CRM" <100>' });
 
@@ -28,7 +30,7 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: string; messag
 describe("call-file writer: start-up check", () => {
   test("a spool without outgoing/ is SPOOL_MISSING, naming the folder", async () => {
     const files = await realFiles();
-    const dir = await files.makeTempDir("amibridge-spool-");
+    const dir = await tempFolder(files, "amibridge-spool-");
     const { code, message } = await codeOf(new CallFileWriter(files, { spoolDir: dir }).check());
     expect(code).toBe("SPOOL_MISSING");
     expect(message).toContain(`${dir}/outgoing`);

@@ -4,7 +4,7 @@
  * callfile-example.done; a future mtime waits; failures retry with EndRetry and a new mtime,
  * then expire; without Archive the file is deleted; an unreadable file fails.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { AmiClient } from "../../core/client/client.ts";
 import { parseCallFile } from "../../core/callfile/parse.ts";
@@ -12,6 +12,7 @@ import type { AmiMessage } from "../../core/message.ts";
 import type { Files, Runtime } from "../../core/ports.ts";
 import { SimulatedPbx } from "../../core/sim/mod.ts";
 import { FAST_CALLS, waitUntil } from "../support/bridge.ts";
+import { removeTempFolders, tempFolder } from "../callfile/helpers.ts";
 import { currentRuntime } from "../support/runtime.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/asterisk-22/${name}`, import.meta.url), "utf8");
@@ -23,12 +24,13 @@ const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
 });
+afterAll(removeTempFolders);
 
 /** A spool folder, a PBX servicing it, and a client collecting every event. */
 async function start(): Promise<{ dir: string; pbx: SimulatedPbx; events: AmiMessage[] }> {
   runtime = await currentRuntime();
   files = runtime.files!;
-  const dir = await files.makeTempDir("amibridge-sim-spool-");
+  const dir = await tempFolder(files, "amibridge-sim-spool-");
   const pbx = new SimulatedPbx({ listen: runtime.listen, callTiming: FAST_CALLS, spool: { files, dir, pollMs: 30 } });
   const { port } = await pbx.start();
   stops.push(() => pbx.close());
