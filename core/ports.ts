@@ -123,12 +123,60 @@ export interface HttpServer {
 /** Serves HTTP with a Web-standard `fetch` handler. */
 export type Serve = (options: ServeOptions) => Promise<HttpServer>;
 
-/** Minimal file access, for call files and configuration. */
+/** What {@link Files.stat} tells about a path (it follows symbolic links). */
+export interface FileStat {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  /** Modification time, ms since the epoch. */
+  mtimeMs: number;
+  /** Device id: two paths on the same filesystem have the same one, so a rename between them is atomic. */
+  dev: number;
+  uid: number;
+  gid: number;
+  /** Permission bits (`0o644`), without the file type. */
+  mode: number;
+}
+
+/** A running folder watch; see {@link Files.watch}. */
+export interface FileWatch {
+  close(): void;
+}
+
+/**
+ * File access, for call files and configuration. Every method rejects with a `FileError`
+ * (core/files/errors.ts) carrying a POSIX code (`ENOENT`, `EXDEV`, `ENOSPC` …).
+ */
 export interface Files {
   readText(path: string): Promise<string>;
   writeText(path: string, text: string): Promise<void>;
+  /**
+   * Writes the whole text and flushes it to the disk (fsync) before resolving. `exclusive`
+   * refuses an existing file (`EEXIST`); `mode` sets the permission bits of a new file (before the umask).
+   */
+  writeDurable(path: string, text: string, options?: { mode?: number; exclusive?: boolean }): Promise<void>;
+  /** Appends text, creating the file when missing. */
+  appendText(path: string, text: string): Promise<void>;
+  /** Atomic on one filesystem; across filesystems it fails with `EXDEV` (never copies). */
   rename(from: string, to: string): Promise<void>;
+  /** Removes a file or an empty folder. */
   remove(path: string): Promise<void>;
+  stat(path: string): Promise<FileStat>;
+  /** Sets the access and modification times (ms since the epoch). */
+  utime(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  /** Creates a folder (and its parents with `recursive`, which also accepts one that exists). */
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  /** The names in a folder, sorted, without `.` and `..`. */
+  list(path: string): Promise<string[]>;
+  /** Creates a fresh folder in the system's temporary folder, its name starting with `prefix`; resolves to its path. */
+  makeTempDir(prefix: string): Promise<string>;
+  /**
+   * Calls `onChange` (with the entry's name when the runtime tells it) when something in the
+   * folder changes. A hint only: events may be merged, late or missed, so callers also poll.
+   */
+  watch?(path: string, onChange: (name?: string) => void): FileWatch;
 }
 
 /** One bus entry as the journal stores it. */

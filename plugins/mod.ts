@@ -2,6 +2,7 @@
 import type { AnyPlugin } from "../core/bridge/plugin.ts";
 import { actionsPlugin } from "./actions/mod.ts";
 import { callsPlugin } from "./calls/mod.ts";
+import { callfilesPlugin } from "./callfiles/mod.ts";
 import { consolePlugin } from "./console/mod.ts";
 import { eventsPlugin } from "./events/mod.ts";
 import { healthPlugin } from "./health/mod.ts";
@@ -10,7 +11,7 @@ import { openapiPlugin } from "./openapi/mod.ts";
 import { tlsPlugin } from "./tls/mod.ts";
 import { webhooksPlugin } from "./webhooks/mod.ts";
 
-export { actionsPlugin, callsPlugin, consolePlugin, eventsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin, webhooksPlugin };
+export { actionsPlugin, callfilesPlugin, callsPlugin, consolePlugin, eventsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin, webhooksPlugin };
 
 /** Every built-in plugin; pass your own after them to `createBridge({ plugins })`. */
 export const builtinPlugins: readonly AnyPlugin[] = [
@@ -19,6 +20,7 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   metricsPlugin,
   actionsPlugin,
   callsPlugin,
+  callfilesPlugin,
   eventsPlugin,
   webhooksPlugin,
   openapiPlugin,

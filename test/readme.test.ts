@@ -159,6 +159,7 @@ async function runCommand(command: string): Promise<void> {
   }
   const json = JSON.parse(run.stdout) as Record<string, any>;
   if (/^curl\b.*\/v1\/calls\b/.test(command)) return checkCall(command, json);
+  if (/\/v1\/callfiles\b/.test(command)) return checkCallFiles(command, json);
   expect({ command, ok: json.ok }).toEqual({ command, ok: true });
   if (/\bCommand\b.*Command=/.test(command)) expect(Array.isArray(json.output)).toBe(true);
   if (/\/Originate\b/.test(command) || /\bami\b.*\bOriginate\b/.test(command)) {
@@ -181,6 +182,28 @@ function checkCall(command: string, json: Record<string, any>): void {
   expect({ command, reached: json.reached }).toEqual({ command, reached: true });
   // The demo's phone 2001 answers, hears the prompt and hangs up: the whole way, then a normal clearing.
   if (wait === "ended") expect({ command, state: json.state, cause: json.cause, steps: json.history.map((h: any) => h.state) }).toEqual({ command, state: "ended", cause: 16, steps: ["queued", "dialing", "ringing", "answered", "ended"] });
+}
+
+/** The job the README's POST /v1/callfiles created, which its GET must then list. */
+let scheduledJob: Record<string, any> | undefined;
+
+/** A call file scheduled as asked (due when the body says), then listed with its state. */
+function checkCallFiles(command: string, json: Record<string, any>): void {
+  if (/\s-d\s/.test(command)) {
+    const body = JSON.parse(/-d '([^']*)'/.exec(command)![1]!) as Record<string, any>;
+    const ahead = /^\+(\d+)m$/.exec(body.notBefore ?? "");
+    expect({ command, state: json.state, id: /^[0-9A-HJKMNP-TV-Z]{26}$/.test(json.id) }).toEqual({ command, state: ahead ? "scheduled" : "queued", id: true });
+    if (ahead) {
+      const seconds = (Date.parse(json.dueAt) - Date.now()) / 1000;
+      expect({ command, dueInAbout: Math.round(seconds / 10) * 10 }).toEqual({ command, dueInAbout: Number(ahead[1]) * 60 });
+    }
+    expect(json.channel).toBe(body.channel);
+    scheduledJob = json;
+    return;
+  }
+  expect({ command, jobs: Array.isArray(json.jobs) }).toEqual({ command, jobs: true });
+  const listed = json.jobs.find((job: any) => job.id === scheduledJob?.id);
+  expect({ command, listed: listed?.state }).toEqual({ command, listed: scheduledJob?.state });
 }
 
 /** Checks that a stream delivered events, each one what its URL's filter asks for. */

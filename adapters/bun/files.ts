@@ -1,13 +1,11 @@
-/** `Files` for Bun: `Bun.file` / `Bun.write` for contents, `node:fs/promises` for the rest. */
-import { rename, rm } from "node:fs/promises";
+/** `Files` for Bun: `Bun.file` / `Bun.write` for whole contents, its native `node:fs` for the rest. */
+import { fileOp } from "../../core/files/errors.ts";
 import type { Files } from "../../core/ports.ts";
+import { nodeFsFiles } from "../shared/node-fs-files.ts";
 
-/** File access for Bun; Bun has no native rename or remove, its `node:fs` is the native path. */
+/** File access for Bun; Bun has no native rename, fsync or watch of its own, its `node:fs` is the native path. */
 export const bunFiles: Files = {
-  readText: (path) => Bun.file(path).text(),
-  writeText: async (path, text) => {
-    await Bun.write(path, text);
-  },
-  rename: (from, to) => rename(from, to),
-  remove: (path) => rm(path),
+  ...nodeFsFiles,
+  readText: (path) => fileOp("read", path, () => Bun.file(path).text()),
+  writeText: (path, text) => fileOp("write", path, async () => void (await Bun.write(path, text))),
 };

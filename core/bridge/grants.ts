@@ -5,8 +5,8 @@
 import { asciiLower } from "../ascii.ts";
 import type { BusEntry } from "./entry.ts";
 
-/** Shell access through Asterisk: grants the dangerous actions need. */
-export type DangerousGrant = "command" | "system";
+/** Grants no token has unless they are named: shell access through Asterisk, and writing into its call-file spool. */
+export type DangerousGrant = "command" | "system" | "callfiles";
 
 /** Grants of the calls plugin's routes: place and hang up calls, redirect or hang up any channel. */
 export type CallGrant = "calls" | "redirect" | "hangup";
@@ -41,8 +41,12 @@ export interface TokenPolicy {
   calls?: CallLimits;
 }
 
-/** A policy that may do everything but the dangerous actions: what `auth: open` gives everyone. */
-export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: ["calls", "redirect", "hangup"], servers: ["*"] };
+/**
+ * A policy that may do everything but the shell: what `auth: open` gives everyone. It places,
+ * redirects and hangs up calls (the calls plugin's grants) and writes call files, which place
+ * calls as the Originate it already allows does.
+ */
+export const OPEN_POLICY: TokenPolicy = { name: "anonymous", read: ["*"], actions: { allow: ["*"], deny: [] }, grants: ["calls", "redirect", "hangup", "callfiles"], servers: ["*"] };
 
 /** Actions that would get around a token's call limits if sent raw. */
 const CALL_CONTROL_ACTIONS = new Set(["originate", "redirect", "blindtransfer", "atxfer", "hangup"]);

@@ -35,6 +35,10 @@ function demoOutcome(destination: Destination): CallOutcome {
 /** A running demo: the simulator, its full URL, and whether the usual port was taken. */
 export interface Demo {
   readonly pbx: SimulatedPbx;
+  /** The simulator's call-file spool, a temporary folder (when the runtime has files). */
+  readonly spoolDir: string | undefined;
+  /** Stops the simulator and removes its spool folder. */
+  close(): Promise<void>;
   /** `ami://hello:world@127.0.0.1:5038`, in full: nothing in it is secret. */
   readonly url: string;
   /** True when 5038 was taken and a random port was used instead. */
@@ -43,29 +47,45 @@ export interface Demo {
   placeCalls(client: AmiClient): () => void;
 }
 
-/** Starts the simulated Asterisk on 127.0.0.1:5038, or on a random port when 5038 is taken. */
+function simulator(runtime: Runtime, spoolDir: string | undefined): SimulatedPbx {
+  const spool = spoolDir && runtime.files ? { spool: { files: runtime.files, dir: spoolDir } } : {};
+  return new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING, ...spool });
+}
+
+/** Removes a folder and everything in it (the demo's spool holds a few small files). */
+async function removeTree(runtime: Runtime, path: string): Promise<void> {
+  const files = runtime.files!;
+  const info = await files.stat(path).catch(() => undefined);
+  if (!info) return;
+  if (info.isDirectory) for (const name of await files.list(path)) await removeTree(runtime, `${path}/${name}`);
+  await files.remove(path).catch(() => {});
+}
+
+/**
+ * Starts the simulated Asterisk on 127.0.0.1:5038, or on a random port when 5038 is taken, with
+ * a call-file spool in a temporary folder, so call files work out of the box.
+ */
 export async function startDemo(runtime: Runtime): Promise<Demo> {
-  const pbx = new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING });
-  let port: number;
+  const spoolDir = runtime.files ? await runtime.files.makeTempDir("amibridge-demo-spool-") : undefined;
+  const pbx = simulator(runtime, spoolDir);
   try {
-    port = (await pbx.start({ hostname: "127.0.0.1", port: DEMO_AMI_PORT })).port;
+    return demo(runtime, pbx, (await pbx.start({ hostname: "127.0.0.1", port: DEMO_AMI_PORT })).port, false, spoolDir);
   } catch {
     // Usually a local Asterisk or a second demo holds the port; a fresh PBX takes any free one.
     await pbx.close();
-    return startOnAnyPort(runtime);
   }
-  return demo(pbx, port, false);
+  const fresh = simulator(runtime, spoolDir);
+  return demo(runtime, fresh, (await fresh.start({ hostname: "127.0.0.1", port: 0 })).port, true, spoolDir);
 }
 
-async function startOnAnyPort(runtime: Runtime): Promise<Demo> {
-  const pbx = new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING });
-  const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0 });
-  return demo(pbx, port, true);
-}
-
-function demo(pbx: SimulatedPbx, port: number, fellBack: boolean): Demo {
+function demo(runtime: Runtime, pbx: SimulatedPbx, port: number, fellBack: boolean, spoolDir: string | undefined): Demo {
   return {
     pbx,
+    spoolDir,
+    async close() {
+      await pbx.close();
+      if (spoolDir) await removeTree(runtime, spoolDir);
+    },
     url: `ami://${DEMO_LOGIN}@127.0.0.1:${port}`,
     fellBack,
     placeCalls(client) {
@@ -89,5 +109,6 @@ export function demoNotice(demo: Demo): string {
     "amibridge: demo mode: no upstream configured (no --config upstreams, no AMI_URL), so the bridge runs against the built-in simulated PBX (Asterisk 22)",
     `  simulated PBX: ${demo.url}${taken}; its login is public, it is a local simulator`,
     `  a demo call every ${DEMO_CALL_INTERVAL_MS / 1000} s from PJSIP/2001, 2002 (answered), 2004 (busy) and 2005 (no answer) into context from-internal`,
+    ...(demo.spoolDir ? [`  call files: the simulator's spool is ${demo.spoolDir} (POST /v1/callfiles, or amibridge callfile --spool ${demo.spoolDir} …)`] : []),
   ].join("\n");
 }

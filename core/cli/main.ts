@@ -2,6 +2,7 @@
 import type { Runtime } from "../ports.ts";
 import { AMIBRIDGE_VERSION } from "../version.ts";
 import { AMI_USAGE, EXIT, amiCommand, type CliIo } from "./ami-command.ts";
+import { CALLFILE_USAGE, callfileCommand } from "./callfile-command.ts";
 import { type PluginList, SERVE_USAGE, serveCommand } from "./serve-command.ts";
 
 const USAGE = `amibridge: an Asterisk Manager Interface bridge
@@ -12,12 +13,16 @@ commands:
                                                       a built-in simulated PBX, the demo, when neither is set)
   amibridge ami <url> <Action> [Key=Value ...]        send one action, print the result as JSON
   amibridge ami <url> --events [--count N]            print events as JSON lines
+  amibridge callfile --channel … --context … --extension … [--at +2m]
+                                                      write a call file into the spool, print its job id (--status <id>: its state)
   amibridge --help | -h                               this help (also: amibridge <command> --help)
   amibridge --version | -V                            print the version
 
 ${SERVE_USAGE}
 
-${AMI_USAGE}`;
+${AMI_USAGE}
+
+${CALLFILE_USAGE}`;
 
 /** `amibridge 0.1.0 (node)`: the release and the runtime it runs on. */
 export function versionLine(runtime: Runtime): string {
@@ -32,6 +37,8 @@ export async function runCli(runtime: Runtime, args: readonly string[], io: CliI
       return amiCommand(runtime, rest, io);
     case "serve":
       return serveCommand(runtime, rest, io, options.plugins);
+    case "callfile":
+      return callfileCommand(runtime, rest, io);
     // A bare `amibridge` asks what it can do; the demo is `amibridge serve` (what `npm start` runs).
     case undefined:
     case "help":

@@ -190,6 +190,8 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
     // Written directly, not through the logger, which would mask the demo's (public) password.
     io.err(demoNotice(demo));
     upstreams = [{ name: "demo", url: demo.url }];
+    // The bridge writes call files into the simulator's spool, unless the config says otherwise.
+    if (demo.spoolDir && config.plugins["callfiles"] === undefined) config = { ...config, plugins: { ...config.plugins, callfiles: { spoolDir: demo.spoolDir } } };
     if (config.tokens.length === 0 && authMode !== "open") {
       // Nothing real to protect: the demo opens the API on its own, and says so.
       authMode = "open";
@@ -207,7 +209,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   try {
     bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger, ...(journal ? { journal } : {}) }));
   } catch (error) {
-    await demo?.pbx.close();
+    await demo?.close();
     if (error instanceof JournalError || (error instanceof BridgeError && error.code === "JOURNAL_UNAVAILABLE")) {
       const next = error instanceof JournalError && error.code === "JOURNAL_CORRUPT" ? "; start the bridge again to begin a fresh journal" : "";
       io.err(`amibridge: the journal could not be opened, so the bridge does not start: ${error.message}${next}`);
@@ -224,7 +226,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   } catch (error) {
     io.err(`amibridge: could not listen on ${config.http.hostname}:${config.http.port}: ${(error as Error).message}`);
     await bridge.close({ graceMs: 0 });
-    await demo?.pbx.close();
+    await demo?.close();
     return EXIT.usage;
   }
   logger.info(`listening on http://${config.http.hostname}:${server.port} (console at /, API under /v1, GET /healthz, GET /metrics)`);
@@ -237,7 +239,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   logger.info(`shutting down: no new connections; in-flight requests get ${config.http.shutdownGraceMs} ms`);
   stopDemoCalls?.();
   await bridge.close({ graceMs: config.http.shutdownGraceMs });
-  await demo?.pbx.close();
+  await demo?.close();
   // The demo's journal was for this run only.
   if (journal && !config.journal && journal.path) await runtime.files?.remove(journal.path).catch(() => {});
   logger.info("stopped; upstreams logged off");

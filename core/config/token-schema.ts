@@ -8,8 +8,8 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Names of the environment variables a token can be read from. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** What no token may do unless granted by name: the shell-reaching actions, the calls plugin's routes, and managing webhooks. */
-export const GRANTS = ["command", "system", "calls", "redirect", "hangup", "webhooks"] as const;
+/** What no token may do unless granted by name: the shell-reaching actions, the calls plugin's routes, writing call files into Asterisk's spool, and managing webhooks. */
+export const GRANTS = ["command", "system", "calls", "redirect", "hangup", "callfiles", "webhooks"] as const;
 
 /** One of {@link GRANTS}. */
 export type Grant = (typeof GRANTS)[number];

@@ -7,3 +7,4 @@ export type { FloodOptions, FloodResult } from "./flood.ts";
 export type { SimSession, SessionEndReason } from "./session.ts";
 export type { SimChannel } from "./channels.ts";
 export type { Pairs } from "./events.ts";
+export type { SimSpoolOptions } from "./spool.ts";

@@ -28,6 +28,7 @@ import type { FloodOptions, FloodResult } from "./flood.ts";
 import type { CallOutcome, Destination } from "./outcomes.ts";
 import { privilegeMask } from "./permissions.ts";
 import { SimSession } from "./session.ts";
+import { SimulatedSpool, type SimSpoolOptions } from "./spool.ts";
 import type { SessionEndReason, SessionHost, SessionOptions } from "./session.ts";
 import { Timers } from "./timers.ts";
 import { DEFAULT_USERS, UserDirectory } from "./users.ts";
@@ -57,6 +58,8 @@ export interface SimulatedPbxOptions {
   writeTimeoutMs?: number;
   /** Global dialplan variables; default `TESTGLOBAL=ami-test` as in the captures. */
   globals?: Record<string, string>;
+  /** A call-file spool on a real folder, serviced like pbx_spool.c (see spool.ts). */
+  spool?: SimSpoolOptions;
 }
 
 /** Where to listen. */
@@ -85,6 +88,7 @@ export class SimulatedPbx {
    */
   shuttingDown = false;
   #listener: Listener | undefined;
+  #spool: SimulatedSpool | undefined;
   #tls = false;
   #nextSessionId = 1;
   #closed = false;
@@ -119,6 +123,10 @@ export class SimulatedPbx {
       { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0, ...(options.tls ? { tls: options.tls } : {}) },
       (transport) => this.#accept(transport),
     );
+    if (this.#options.spool) {
+      this.#spool = new SimulatedSpool(this.#options.spool, (request) => this.#calls.originate(request));
+      await this.#spool.start();
+    }
     return { hostname: this.#listener.hostname, port: this.#listener.port };
   }
 
@@ -163,6 +171,7 @@ export class SimulatedPbx {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const spool = this.#spool?.close();
     this.#timers.close();
     this.#calls.close();
     const listener = this.#listener;
@@ -170,6 +179,7 @@ export class SimulatedPbx {
     for (const session of sessions) session.drop("server-closed");
     await listener?.close();
     await Promise.all(sessions.map((session) => session.closed));
+    await spool;
   }
 
   get #maxQueuedBytes(): number {

@@ -4,6 +4,7 @@
  */
 import { definePlugin } from "../../core/bridge/plugin.ts";
 import { CALLS_PANEL_SCRIPT } from "./calls-panel.ts";
+import { CALLFILES_PANEL_SCRIPT } from "./callfiles-panel.ts";
 import { CONSOLE_HTML } from "./page.ts";
 import { CONSOLE_SCRIPT } from "./script.ts";
 
@@ -22,5 +23,6 @@ export const consolePlugin = definePlugin({
     ctx.router.get("/", (c) => c.body(CONSOLE_HTML, 200, { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8" }));
     ctx.router.get("/console.js", (c) => c.body(CONSOLE_SCRIPT, 200, { ...SECURITY_HEADERS, "content-type": "text/javascript; charset=utf-8" }));
     ctx.router.get("/console-calls.js", (c) => c.body(CALLS_PANEL_SCRIPT, 200, { ...SECURITY_HEADERS, "content-type": "text/javascript; charset=utf-8" }));
+    ctx.router.get("/console/callfiles.js", (c) => c.body(CALLFILES_PANEL_SCRIPT, 200, { ...SECURITY_HEADERS, "content-type": "text/javascript; charset=utf-8" }));
   },
 });

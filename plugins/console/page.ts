@@ -88,6 +88,7 @@ ${WEBHOOKS_PANEL_CSS}</style>
 </main>
 <script src="/console.js" type="module"></script>
 <script src="/console-calls.js" type="module"></script>
+<script src="/console/callfiles.js" type="module"></script>
 </body>
 </html>
 `;

@@ -50,10 +50,10 @@ describe("authentication", () => {
     expect(await status(auth.authenticate(get({ authorization: "Bearer s3cret-token-01234567890" })))).toBe(401);
   });
 
-  test("open mode lets every request through with the open policy, which has the call grants but no dangerous one", async () => {
+  test("open mode lets every request through with the open policy, which has the call and call-file grants but no shell grant", async () => {
     const open = new Authenticator({ mode: "open" });
     const p = await open.authenticate(get());
-    expect(p.grants).toEqual(["calls", "redirect", "hangup"]);
+    expect(p.grants).toEqual(["calls", "redirect", "hangup", "callfiles"]);
     expect(actionRefusal(p, "Command", { Command: "core show uptime" })).toContain('needs the "command" grant');
   });
 

@@ -23,7 +23,7 @@ describe("CORS", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://crm.example.com");
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
-    // DELETE too: a web app hangs up calls and channels (DELETE /v1/calls/{id}) across origins.
+    // DELETE too: a web app hangs up calls and channels (DELETE /v1/calls/{id}) and cancels call files across origins.
     expect(preflight.headers.get("access-control-allow-methods")?.split(",").map((m) => m.trim())).toEqual(["GET", "POST", "DELETE", "OPTIONS"]);
     const ping = await fetch(`${running.baseUrl}/v1/actions/Ping`, { method: "POST", headers: { origin: "https://crm.example.com", authorization: `Bearer ${TOKEN}` } });
     expect(ping.status).toBe(200);

@@ -43,6 +43,9 @@ describe(`amibridge conventions on ${runtimeName}`, () => {
     const ami = await cli("ami", "--help");
     expect([ami.code, ami.stderr]).toEqual([0, ""]);
     expect(ami.stdout).toContain("usage: amibridge ami");
+    const callfile = await cli("callfile", "--help");
+    expect([callfile.code, callfile.stderr]).toEqual([0, ""]);
+    expect(callfile.stdout).toContain("usage: amibridge callfile");
   }, 60_000);
 
   test("an unknown command is a usage error (exit 2) that shows the usage on stderr", async () => {

@@ -110,7 +110,7 @@ describe("a wrong field names its path, what was expected and what came", () => 
     ["ca entry", { upstreams: [{ ...upstream, url: "amis://u:p@h", tls: { ca: ["a.pem", 7] } }] }, "upstreams[0].tls.ca[1]", "a PEM certificate or a file path", "7"],
     ["read class", { tokens: [token, { name: "b", token: "b-0123456789abcdef", read: ["calls"] }] }, "tokens[1].read[0]", "one of *, system, call,", '"calls"'],
     ["action name", { tokens: [{ ...token, actions: { allow: ["Origin ate"] } }] }, "tokens[0].actions.allow[0]", 'an AMI action name such as "Originate", or "*"', '"Origin ate"'],
-    ["grant", { tokens: [{ ...token, grants: ["root"] }] }, "tokens[0].grants[0]", "one of command, system, calls, redirect, hangup, webhooks", '"root"'],
+    ["grant", { tokens: [{ ...token, grants: ["root"] }] }, "tokens[0].grants[0]", "one of command, system, calls, redirect, hangup, callfiles, webhooks", '"root"'],
     ["server", { tokens: [{ ...token, servers: [""] }] }, "tokens[0].servers[0]", 'an upstream name or "*"', '""'],
     ["tokens not a list", { tokens: "crm" }, "tokens", "a list of tokens", '"crm"'],
     ["ring", { events: { ring: -1 } }, "events.ring", "an integer from 0 to 10000000 (events)", "-1"],

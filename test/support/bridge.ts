@@ -3,7 +3,7 @@
  * server on a free port, and one `close()` that stops everything in the right order.
  */
 import { type Bridge, type BridgeOptions, createBridge, createLogger, type UpstreamSpec } from "../../core/bridge/mod.ts";
-import type { HttpServer, Runtime } from "../../core/ports.ts";
+import type { Files, HttpServer, Runtime } from "../../core/ports.ts";
 import { SimulatedPbx, type SimulatedPbxOptions } from "../../core/sim/mod.ts";
 import { currentRuntime } from "./runtime.ts";
 
@@ -24,6 +24,8 @@ export interface TestBridgeOptions extends Partial<Omit<BridgeOptions, "runtime"
   tls?: { cert: string; key: string };
   /** Further settings for every upstream (`tls`, timeouts …). */
   upstream?: Partial<Omit<UpstreamSpec, "name" | "url">>;
+  /** Replaces the bridge's file port: a failing one, or `null` for a runtime without files (the edge). */
+  files?: Files | null;
 }
 
 /** What {@link startTestBridge} started. */
@@ -42,7 +44,9 @@ export interface TestBridge {
 
 /** Starts simulated PBXs, a bridge over them and its HTTP server; see {@link TestBridge}. */
 export async function startTestBridge(options: TestBridgeOptions = {}): Promise<TestBridge> {
-  const runtime = await currentRuntime();
+  const current = await currentRuntime();
+  const { files: _files, ...withoutFiles } = current;
+  const runtime: Runtime = options.files === undefined ? current : options.files === null ? withoutFiles : { ...current, files: options.files };
   const names = options.servers ?? ["pbx1"];
   const pbxs = new Map<string, SimulatedPbx>();
   const logs: string[] = [];
@@ -56,7 +60,7 @@ export async function startTestBridge(options: TestBridgeOptions = {}): Promise<
     const client = { reconnect: () => 50, keepalive: false as const, fatalRetryMinMs: 50, ...options.upstream?.client };
     upstreams.push({ name, url, ...options.upstream, client });
   }
-  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, tls: _tls, upstream: _upstream, ...bridgeOptions } = options;
+  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, tls: _tls, upstream: _upstream, files: _fileOption, ...bridgeOptions } = options;
   const bridge = await createBridge({
     runtime,
     upstreams,
