@@ -77,11 +77,25 @@ function follow() {
   const params = new URLSearchParams({ types: "callfile" });
   if (token()) params.set("access_token", token());
   source = new EventSource("/v1/events?" + params);
+  // The list was read before the stream opened: a job created in between would be missed, so
+  // read it again once the stream runs (and after every reconnect).
+  source.addEventListener("open", () => void reload());
   source.addEventListener("callfile", (message) => {
     const job = JSON.parse(message.data);
     jobs.set(job.id, { ...jobs.get(job.id), ...job });
     render();
   });
+}
+
+async function reload() {
+  const response = await fetch("/v1/callfiles", { cache: "no-store", headers: auth() }).catch(() => undefined);
+  if (!response || !response.ok) return;
+  for (const job of (await response.json()).jobs) {
+    // A notice that came while the list was on its way may be newer than the list.
+    const known = jobs.get(job.id);
+    if (!known || !known.updatedAt || known.updatedAt <= job.updatedAt) jobs.set(job.id, { ...known, ...job });
+  }
+  render();
 }
 
 async function start() {
