@@ -7,3 +7,5 @@ export type { FloodOptions, FloodResult } from "./flood.ts";
 export type { SimSession, SessionEndReason } from "./session.ts";
 export type { SimChannel } from "./channels.ts";
 export type { Pairs } from "./events.ts";
+export type { HttpSimSession } from "./http/session.ts";
+export type { ManagerSession } from "./manager-session.ts";
