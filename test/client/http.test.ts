@@ -189,6 +189,22 @@ describe("losing the session", () => {
     expect(pbx.httpSessions.filter((s) => s.user !== undefined).length).toBe(1);
   });
 
+  test("a lapsed digest session: the server would answer on a new one without a word, so the client counts the time itself and reports the gap", async () => {
+    const { base, seen } = await scope.start();
+    // The server's httptimeout as the client knows it; a digest session lives at least 5 s in Asterisk.
+    const client = scope.client(base, { url: `${base}/arawman`, events: "off", keepalive: false, httpTimeoutMs: 300 });
+    const gaps: Gap[] = [];
+    client.on("gap", (gap) => gaps.push(gap));
+    await client.connect();
+    await sleep(500);
+    expect((await client.send({ Action: "Ping" })).ok).toBe(true);
+    await until(() => gaps.length === 1 && client.state === "ready", 3000, "the gap");
+    expect(gaps[0]!.cause.code).toBe("SESSION_EXPIRED");
+    expect(gaps[0]!.cause.message).toContain("300 ms");
+    // The login's Ping, the caller's, and the new login's Ping with a fresh challenge.
+    expect(seen.filter((a) => a === "ping").length).toBeGreaterThanOrEqual(5);
+  });
+
   test("the server goes away mid-poll and comes back on the same port: reconnecting, a new login, the gap, events again", async () => {
     const first = await scope.start();
     const client = scope.client(first.base);

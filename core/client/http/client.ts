@@ -7,50 +7,30 @@
  * forgets it (its `httptimeout`, a restart) the client logs in again and reports the gap; an action
  * that a forgotten session refused never ran, so it is sent once more after the new login.
  */
-import { asciiLower } from "../../ascii.ts";
 import { monotonicFactory } from "ulid";
 import type { Banner } from "../../banner.ts";
 import type { AmiDecoder } from "../../decoder.ts";
-import { actionHeaders, encodeHeaders, type ActionInput } from "../../encoder.ts";
+import type { ActionInput } from "../../encoder.ts";
 import { AmiError } from "../../errors.ts";
 import type { AmiMessage } from "../../message.ts";
 import { exponentialBackoff, retryClass } from "../backoff.ts";
 import type { BoundedQueue } from "../bounded-queue.ts";
 import type { EventStreamOptions } from "../event-fanout.ts";
 import { EventHub } from "../event-hub.ts";
-import { startKeepalive } from "../keepalive.ts";
 import { login } from "../login.ts";
-import { PendingAction, type ActionResult } from "../pending.ts";
+import type { ActionResult } from "../pending.ts";
 import { deferred, sleep, type Deferred } from "../promises.ts";
 import type { AmiSession } from "../session.ts";
-import { actionTimeout } from "../timeouts.ts";
 import type { ClientEvents, ClientState, ClientStats, SendOptions, StateChange } from "../types.ts";
 import { HttpCredentials } from "./credentials.ts";
-import { openAnswer, readAnswer, type FetchFunction } from "./exchange.ts";
+import { HttpActions } from "./actions.ts";
+import type { FetchFunction } from "./exchange.ts";
 import type { AmiHttpClientOptions } from "./options.ts";
-import { pollEvents, type PollOutcome } from "./poll.ts";
+import { pollEvents } from "./poll.ts";
+import { serveSession, type Trouble } from "./serve.ts";
 
 export type { AmiHttpClientOptions } from "./options.ts";
-
-/** Actions a fresh, not logged-in session runs: answered on a new session they still ran. */
-const PRE_LOGIN_ACTIONS = new Set(["login", "challenge", "logoff"]);
-/** Over HTTP a header is a form field, not an input line: only the header count is Asterisk's limit. */
-const HTTP_INPUT_LIMITS = Object.freeze({ maxLineBytes: Number.POSITIVE_INFINITY, maxHeaders: 128 });
-
-/** Why the session stopped serving: `lost` needs a new login (and loses events), `failed` may recover. */
-export interface Trouble {
-  kind: "lost" | "failed";
-  cause: AmiError;
-}
-
-interface HttpAction {
-  readonly pending: PendingAction;
-  readonly pairs: Array<[string, string]>;
-  readonly internal: boolean;
-  /** Aborts the request once the action settled (timeout, abort, close). */
-  readonly controller: AbortController;
-  resends: number;
-}
+export type { Trouble } from "./serve.ts";
 
 /** One AMI-over-HTTP session, kept logged in. */
 export class AmiHttpClient implements AmiSession {
@@ -64,8 +44,7 @@ export class AmiHttpClient implements AmiSession {
   readonly #ulid = monotonicFactory();
   readonly #prefix: string;
   readonly #sequence: () => number;
-  readonly #inflight = new Set<HttpAction>();
-  readonly #waiting = new Set<HttpAction>();
+  readonly #actions: HttpActions;
   readonly #decoders = new Set<AmiDecoder>();
   readonly #closeController = new AbortController();
   #state: ClientState = "idle";
@@ -97,6 +76,34 @@ export class AmiHttpClient implements AmiSession {
     this.#sequence = options.sequence ?? (() => ++seq);
     this.#hub = new EventHub(this.stats);
     this.#ready.promise.catch(() => {});
+    this.#actions = new HttpActions({
+      url: this.#url,
+      uri: this.#uri,
+      fetch: this.#fetch,
+      credentials: this.#credentials,
+      decoders: this.#decoders,
+      stats: this.stats,
+      prefix: this.#prefix,
+      maxPending: options.maxPendingActions ?? 10_000,
+      defaultTimeoutMs: options.actionTimeoutMs ?? 10_000,
+      maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
+      decoderLimits: options.decoderLimits,
+      polling: options.events !== "off",
+      state: () => this.#state,
+      closing: () => this.#closing,
+      loggedIn: () => this.#loggedIn,
+      createActionId: () => this.createActionId(),
+      lapsed: () => (this.#digestLapsed() ? this.#lapsedError() : undefined),
+      expired: () => this.#expiredError(),
+      refused: () => this.#refusedError(),
+      trouble: (trouble) => this.#trouble?.resolve(trouble),
+      succeeded: (sentAt) => (this.#lastGoodRequestAt = Math.max(this.#lastGoodRequestAt, sentAt)),
+      onChunk: (at) => (this.#lastReceivedAt = at),
+      noteServer: (headers) => this.#noteServer(headers),
+      deliverEvent: (event) => this.#deliverEvent(event),
+      unexpected: (message) => this.#unexpectedMessage(message),
+      protocolError: (error) => this.#protocolError(error),
+    });
   }
 
   /** The endpoint, without credentials. */
@@ -120,7 +127,7 @@ export class AmiHttpClient implements AmiSession {
   }
 
   get pendingActions(): number {
-    return this.#inflight.size + this.#waiting.size;
+    return this.#actions.size;
   }
 
   on<K extends keyof ClientEvents>(type: K, listener: (value: ClientEvents[K]) => void): () => void {
@@ -147,7 +154,7 @@ export class AmiHttpClient implements AmiSession {
 
   /** See {@link AmiSession.send}: one POST; an action is never re-sent unless the server provably did not run it. */
   send(action: ActionInput, options: SendOptions = {}): Promise<ActionResult> {
-    return this.#send(action, options, false);
+    return this.#actions.send(action, options, false);
   }
 
   async close(options: { logoff?: boolean; timeoutMs?: number } = {}): Promise<void> {
@@ -156,13 +163,11 @@ export class AmiHttpClient implements AmiSession {
       return;
     }
     this.#closing = true;
-    const closed = new AmiError("CLOSED", "the client was closed before the action was sent");
-    for (const action of [...this.#waiting]) action.pending.fail(closed);
+    this.#actions.failWaiting(new AmiError("CLOSED", "the client was closed before the action was sent"));
     if (options.logoff !== false && this.#state === "ready") {
-      await this.#send({ Action: "Logoff" }, { timeoutMs: options.timeoutMs ?? 2000 }, true).catch(() => {});
+      await this.#actions.send({ Action: "Logoff" }, { timeoutMs: options.timeoutMs ?? 2000 }, true).catch(() => {});
     }
-    const lost = new AmiError("CLOSED", "the client was closed before the answer arrived");
-    for (const action of [...this.#inflight]) action.pending.fail(lost);
+    this.#actions.failInflight(new AmiError("CLOSED", "the client was closed before the answer arrived"));
     this.#closeController.abort(new AmiError("CLOSED", "the client was closed"));
     await this.#running;
     this.#ready.reject(new AmiError("CLOSED", "the client was closed before it was ready"));
@@ -170,173 +175,8 @@ export class AmiHttpClient implements AmiSession {
     this.#hub.close();
   }
 
-  #send(action: ActionInput, options: SendOptions, internal: boolean): Promise<ActionResult> {
-    if (this.#state === "closed" || (this.#closing && !internal)) return Promise.reject(new AmiError("CLOSED", "the client is closed"));
-    const most = this.#options.maxPendingActions ?? 10_000;
-    if (this.pendingActions >= most) return Promise.reject(new AmiError("TOO_MANY_PENDING", `expected at most ${most} actions in flight, got one more`));
-    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    let pairs: Array<[string, string]>;
-    let bytes: Uint8Array;
-    let actionId: string;
-    try {
-      pairs = actionHeaders(action);
-      const given = pairs.find(([key]) => asciiLower(key) === "actionid")?.[1];
-      actionId = given !== undefined && this.#isOwnFreshId(given) ? given : this.createActionId();
-      pairs = pairs.filter(([key]) => asciiLower(key) !== "actionid");
-      pairs.splice(1, 0, ["ActionID", actionId]);
-      bytes = encodeHeaders(pairs, HTTP_INPUT_LIMITS);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const name = pairs[0]![1];
-    if (!internal && asciiLower(name) === "waitevent" && this.#options.events !== "off") {
-      return Promise.reject(new AmiError("INVALID_ACTION", "expected any action but WaitEvent, got WaitEvent: over HTTP this client fetches events with it, and a second one would take them away (listen with on('event') or events())"));
-    }
-    const { timeoutMs, blocking } = actionTimeout(pairs, this.#options.actionTimeoutMs ?? 10_000);
-    return new Promise<ActionResult>((resolve, reject) => {
-      const signal = options.signal;
-      const onAbort = () => pending.fail(abortError(signal!));
-      const controller = new AbortController();
-      const entry: HttpAction = {
-        pending: new PendingAction({
-          actionId,
-          action: name,
-          bytes,
-          timeoutMs: options.timeoutMs ?? timeoutMs,
-          blocking,
-          resolve,
-          reject,
-          done: () => {
-            this.#inflight.delete(entry);
-            this.#waiting.delete(entry);
-            signal?.removeEventListener("abort", onAbort);
-            controller.abort(new AmiError("ABORTED", "the action was settled"));
-          },
-        }),
-        pairs,
-        internal,
-        controller,
-        resends: 0,
-      };
-      const pending = entry.pending;
-      signal?.addEventListener("abort", onAbort, { once: true });
-      pending.arm(() => this.#state);
-      if (internal || this.#state === "ready") void this.#transmit(entry);
-      else this.#waiting.add(entry);
-    });
-  }
-
-  #isOwnFreshId(id: string): boolean {
-    if (id.length !== this.#prefix.length + 26 || !id.startsWith(this.#prefix)) return false;
-    for (const set of [this.#inflight, this.#waiting]) for (const entry of set) if (entry.pending.actionId === id) return false;
-    return true;
-  }
-
-  /** Sends one action and feeds its answer to it; a digest challenge is answered and the request sent again. */
-  async #transmit(entry: HttpAction): Promise<void> {
-    const { pending } = entry;
-    this.#inflight.add(entry);
-    pending.sentAt = Date.now();
-    const lower = asciiLower(pending.action);
-    for (let attempt = 0; !pending.settled; attempt++) {
-      if (!entry.internal && this.#digestLapsed()) this.#signal({ kind: "lost", cause: this.#lapsedError() });
-      const armed = this.#credentials.armed;
-      const sentAt = Date.now();
-      let answer;
-      try {
-        answer = await openAnswer({ fetch: this.#fetch, url: this.#url, pairs: entry.pairs, headers: this.#credentials.headers("POST", this.#uri), signal: entry.controller.signal });
-      } catch (error) {
-        return this.#transmitFailed(entry, error);
-      }
-      if (answer.status === 401) {
-        if (this.#credentials.mode === "digest" && attempt < 3 && this.#credentials.onUnauthorized(answer.headers, armed) === "retry") continue;
-        const refused = this.#refusedError();
-        pending.fail(refused);
-        if (!entry.internal) this.#signal({ kind: "lost", cause: refused });
-        return;
-      }
-      this.#noteServer(answer.headers);
-      if (this.#credentials.noteCookie(answer.headers) === "changed" && this.#loggedIn && !PRE_LOGIN_ACTIONS.has(lower)) {
-        void answer.response.body?.cancel().catch(() => {});
-        const expired = this.#expiredError();
-        if (entry.internal || entry.resends++ > 0) pending.fail(expired);
-        else this.#requeue(entry);
-        this.#signal({ kind: "lost", cause: expired });
-        return;
-      }
-      try {
-        await readAnswer(answer, {
-          url: this.#url,
-          maxBytes: this.#options.maxResponseBytes ?? 8 * 1024 * 1024,
-          decoders: this.#decoders,
-          onChunk: (at) => (this.#lastReceivedAt = at),
-          onMessage: (message) => this.#onAnswerMessage(pending, message),
-          onError: (error) => this.#protocolError(error),
-          ...(this.#options.decoderLimits ? { decoderLimits: this.#options.decoderLimits } : {}),
-        });
-      } catch (error) {
-        return this.#transmitFailed(entry, error);
-      }
-      this.#lastGoodRequestAt = Math.max(this.#lastGoodRequestAt, sentAt);
-      if (pending.settled) return;
-      pending.fail(
-        pending.isList
-          ? new AmiError("TRUNCATED", `expected the rest of the ${pending.action} list (ActionID ${pending.actionId}) in its answer from ${this.#url}, got an answer that ended before its Complete event`)
-          : new AmiError("NOT_AMI", `expected an AMI response to ${pending.action} (ActionID ${pending.actionId}) in the answer from ${this.#url}, got none`),
-      );
-    }
-  }
-
-  #requeue(entry: HttpAction): void {
-    this.#inflight.delete(entry);
-    entry.pending.sentAt = 0;
-    this.#waiting.add(entry);
-  }
-
-  #transmitFailed(entry: HttpAction, error: unknown): void {
-    const { pending } = entry;
-    if (pending.settled) return;
-    const cause = error instanceof AmiError ? error : new AmiError("CONNECTION_LOST", `POST ${this.#url} failed: ${(error as Error)?.message ?? error}`, { cause: error });
-    if (cause.code === "RESPONSE_TOO_LARGE" || cause.code === "ABORTED" || cause.code === "CLOSED") {
-      pending.fail(cause);
-      return;
-    }
-    if (cause.code === "CONNECT_FAILED" && cause.reason === "refused" && !entry.internal && entry.resends++ === 0) {
-      // Nothing took the request: it never ran, so it may go again once the server is back.
-      this.#requeue(entry);
-    } else if (entry.internal) {
-      // The client's own actions (login, probe, keepalive) report the failure as it is, for the backoff to classify.
-      pending.fail(cause);
-    } else {
-      pending.fail(new AmiError("CONNECTION_LOST", `${pending.action} (ActionID ${pending.actionId}) was sent over HTTP, but no AMI answer came back; it is not re-sent: ${cause.message}`, { cause }));
-    }
-    if (!entry.internal) this.#signal({ kind: "failed", cause });
-  }
-
-  /** One message of an action's answer: its response, its list items, or (rarely) an event. */
-  #onAnswerMessage(pending: PendingAction, message: AmiMessage): void {
-    this.stats.messagesReceived++;
-    const kind = message.kind;
-    if (kind === "event") {
-      if (pending.collecting && message.get("ActionID") === pending.actionId && pending.onEvent(message)) return;
-      this.deliverEvent(message);
-      return;
-    }
-    if (kind === "response" && message.get("ActionID") === pending.actionId) {
-      if (pending.settled) this.stats.lateResponses++;
-      else if (!pending.isList) pending.onResponse(message);
-      return;
-    }
-    if (kind === "response") {
-      this.stats.unmatchedResponses++;
-      this.#hub.emit("error", new AmiError("MALFORMED_MESSAGE", `expected the response to ${pending.action} (ActionID ${pending.actionId}), got Response: ${message.name} with ActionID ${JSON.stringify(message.get("ActionID") ?? null)}`));
-      return;
-    }
-    this.unexpectedMessage(message);
-  }
-
   /** Stamps an event and hands it to listeners and subscribers. */
-  deliverEvent(event: AmiMessage): void {
+  #deliverEvent(event: AmiMessage): void {
     this.stats.eventsReceived++;
     event.seq = this.#lastSeq = this.#sequence();
     event.receivedAt = this.#lastReceivedAt;
@@ -344,7 +184,7 @@ export class AmiHttpClient implements AmiSession {
   }
 
   /** A message that is neither a response nor an event. */
-  unexpectedMessage(message: AmiMessage): void {
+  #unexpectedMessage(message: AmiMessage): void {
     this.stats.protocolErrors++;
     const first = message.headers[0];
     this.#hub.emit("error", new AmiError("MALFORMED_MESSAGE", `expected a message starting with "Response:" or "Event:", got ${JSON.stringify(first ? `${first[0]}: ${first[1]}`.slice(0, 60) : "")}`));
@@ -376,11 +216,6 @@ export class AmiHttpClient implements AmiSession {
   #refusedError(): AmiError {
     const hint = this.#credentials.mode === "cookie" ? "; for HTTP Digest use the /arawman path" : "";
     return new AmiError("AUTH_FAILED", `${this.#url} refused the credentials of user "${this.#options.username}" (401 Unauthorized)${hint}`);
-  }
-
-  /** Reports trouble to the serving session; the first report wins. */
-  #signal(trouble: Trouble): void {
-    this.#trouble?.resolve(trouble);
   }
 
   #setState(state: ClientState, cause?: AmiError): void {
@@ -425,7 +260,7 @@ export class AmiHttpClient implements AmiSession {
         this.#ready.reject(cause);
         this.#setState("closed", cause);
         const gone = new AmiError("CLOSED", "the client gave up reconnecting before the action could be sent", { cause });
-        for (const entry of [...this.#waiting]) entry.pending.fail(gone);
+        this.#actions.failWaiting(gone);
         this.#hub.close();
         return;
       }
@@ -440,7 +275,7 @@ export class AmiHttpClient implements AmiSession {
     this.#credentials.forget();
     this.#setState("authenticating");
     const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
-    const send = (action: ActionInput, options: { timeoutMs?: number }) => this.#send(action, options, true);
+    const send = (action: ActionInput, options: { timeoutMs?: number }) => this.#actions.send(action, options, true);
     try {
       if (this.#credentials.mode === "digest") {
         const pong = await send({ Action: "Ping" }, { timeoutMs });
@@ -463,11 +298,11 @@ export class AmiHttpClient implements AmiSession {
   async #probe(): Promise<Trouble | undefined> {
     if (this.#digestLapsed()) return { kind: "lost", cause: this.#lapsedError() };
     try {
-      await this.#send({ Action: "Ping" }, { timeoutMs: this.#options.connectTimeoutMs ?? 10_000 }, true);
+      await this.#actions.send({ Action: "Ping" }, { timeoutMs: this.#options.connectTimeoutMs ?? 10_000 }, true);
       return undefined;
     } catch (error) {
       const cause = error instanceof AmiError ? error : new AmiError("CONNECTION_LOST", String(error), { cause: error });
-      return { kind: cause.code === "SESSION_EXPIRED" || cause.code === "AUTH_FAILED" ? "lost" : "failed", cause: (cause.cause instanceof AmiError ? cause.cause : cause) };
+      return { kind: cause.code === "SESSION_EXPIRED" || cause.code === "AUTH_FAILED" ? "lost" : "failed", cause };
     }
   }
 
@@ -475,92 +310,67 @@ export class AmiHttpClient implements AmiSession {
     if (this.#everReady) this.stats.reconnects++;
     this.#everReady = true;
     this.#eventsMaybeLost = false;
+    this.#lastReceivedAt = Date.now();
     this.#setState("ready");
     this.#ready.resolve();
     if (lost) this.#hub.emit("gap", { lastSeq: this.#lastSeq, disconnectedAt: lost.at, reconnectedAt: Date.now(), cause: lost.cause });
-    for (const entry of [...this.#waiting]) {
-      this.#waiting.delete(entry);
-      void this.#transmit(entry);
-    }
+    this.#actions.flush();
   }
 
   /** Polls events (or, with events off, keeps the session alive) until trouble or close. */
   async #serve(): Promise<Trouble> {
     const trouble = deferred<Trouble>();
     this.#trouble = trouble;
-    const session = new AbortController();
-    const closed = new AmiError("CLOSED", "the client was closed");
-    const onClose = () => trouble.resolve({ kind: "failed", cause: closed });
-    if (this.#closeController.signal.aborted) onClose();
-    else this.#closeController.signal.addEventListener("abort", onClose, { once: true });
-    let stopKeepalive = () => {};
-    if (this.#options.events !== "off") {
-      void this.#pollLoop(session.signal).then((outcome) => trouble.resolve(outcome));
-    } else if (this.#options.keepalive !== false) {
-      const keepalive = this.#options.keepalive ?? { intervalMs: 15_000, timeoutMs: 10_000 };
-      stopKeepalive = startKeepalive(keepalive, {
+    const outcome = await serveSession(
+      {
+        polling: this.#options.events !== "off",
+        keepalive: this.#options.keepalive === false ? false : (this.#options.keepalive ?? { intervalMs: 15_000, timeoutMs: 10_000 }),
+        url: this.#url,
+        closeSignal: this.#closeController.signal,
+        ready: () => this.#state === "ready",
         silentFor: () => Date.now() - this.#lastReceivedAt,
-        mayPing: () => this.#state === "ready",
-        ping: (timeoutMs) =>
-          this.#send({ Action: "Ping" }, { timeoutMs }, true).catch((error: AmiError) => {
-            if (error.code !== "ACTION_TIMEOUT") this.#signal({ kind: error.code === "SESSION_EXPIRED" ? "lost" : "failed", cause: error });
-            throw error;
-          }),
-        onTimeout: () => this.#signal({ kind: "failed", cause: new AmiError("KEEPALIVE_TIMEOUT", `expected a Pong from ${this.#url} within ${keepalive.timeoutMs} ms, got none`) }),
-      });
-    }
-    const outcome = await trouble.promise;
+        ping: (timeoutMs) => this.#actions.send({ Action: "Ping" }, { timeoutMs }, true),
+        poll: (signal) => this.#poll(signal),
+        polled: (result) => {
+          this.#eventsMaybeLost = false;
+          this.#lastGoodRequestAt = Math.max(this.#lastGoodRequestAt, result.sentAt);
+        },
+      },
+      trouble,
+    );
     this.#trouble = undefined;
-    this.#closeController.signal.removeEventListener("abort", onClose);
-    session.abort(closed);
-    stopKeepalive();
+    // A poll that found no server listening never reached one: it took no events.
+    if (outcome.cause.code === "CONNECT_FAILED" && outcome.cause.reason === "refused") this.#eventsMaybeLost = false;
     return outcome;
   }
 
-  /** WaitEvent after WaitEvent until one fails. */
-  async #pollLoop(signal: AbortSignal): Promise<Trouble> {
-    while (!signal.aborted) {
-      const outcome: PollOutcome = await pollEvents({
-        fetch: this.#fetch,
-        url: this.#url,
-        uri: this.#uri,
-        credentials: this.#credentials,
-        signal,
-        actionId: this.createActionId(),
-        seconds: this.#options.waitEventSeconds ?? 20,
-        graceMs: this.#options.waitEventGraceMs ?? 10_000,
-        decoders: this.#decoders,
-        ...(this.#options.decoderLimits ? { decoderLimits: this.#options.decoderLimits } : {}),
-        lapsed: () => (this.#digestLapsed() ? this.#lapsedError() : undefined),
-        onSent: () => (this.#eventsMaybeLost = true),
-        onChunk: (at) => (this.#lastReceivedAt = at),
-        onEvent: (event) => {
-          this.stats.messagesReceived++;
-          this.deliverEvent(event);
-        },
-        onUnexpected: (message) => {
-          this.stats.messagesReceived++;
-          this.unexpectedMessage(message);
-        },
-        onError: (error) => this.#protocolError(error),
-        onServer: (headers) => this.#noteServer(headers),
-        expired: () => this.#expiredError(),
-        refused: () => this.#refusedError(),
-      });
-      if ("kind" in outcome) {
-        // A poll that found no server listening never reached one: it took no events.
-        if (outcome.cause.code === "CONNECT_FAILED" && outcome.cause.reason === "refused") this.#eventsMaybeLost = false;
-        return outcome;
-      }
-      this.#eventsMaybeLost = false;
-      this.#lastGoodRequestAt = Math.max(this.#lastGoodRequestAt, outcome.sentAt);
-      // A WaitEvent that returns at once with nothing (a server whose httptimeout is under 10 s) must not spin.
-      if (outcome.events === 0 && Date.now() - outcome.sentAt < 250) await sleep(250, signal);
-    }
-    return { kind: "failed", cause: new AmiError("CLOSED", "the session ended") };
+  #poll(signal: AbortSignal) {
+    return pollEvents({
+      fetch: this.#fetch,
+      url: this.#url,
+      uri: this.#uri,
+      credentials: this.#credentials,
+      signal,
+      actionId: this.createActionId(),
+      seconds: this.#options.waitEventSeconds ?? 20,
+      graceMs: this.#options.waitEventGraceMs ?? 10_000,
+      decoders: this.#decoders,
+      ...(this.#options.decoderLimits ? { decoderLimits: this.#options.decoderLimits } : {}),
+      lapsed: () => (this.#digestLapsed() ? this.#lapsedError() : undefined),
+      onSent: () => (this.#eventsMaybeLost = true),
+      onChunk: (at) => (this.#lastReceivedAt = at),
+      onEvent: (event) => {
+        this.stats.messagesReceived++;
+        this.#deliverEvent(event);
+      },
+      onUnexpected: (message) => {
+        this.stats.messagesReceived++;
+        this.#unexpectedMessage(message);
+      },
+      onError: (error) => this.#protocolError(error),
+      onServer: (headers) => this.#noteServer(headers),
+      expired: () => this.#expiredError(),
+      refused: () => this.#refusedError(),
+    });
   }
-}
-
-function abortError(signal: AbortSignal): AmiError {
-  return new AmiError("ABORTED", "the action was aborted by its signal", { cause: signal.reason });
 }

@@ -8,7 +8,7 @@ import { asciiLower } from "../../ascii.ts";
 import type { AmiDecoder, DecoderLimits } from "../../decoder.ts";
 import { AmiError } from "../../errors.ts";
 import type { AmiMessage } from "../../message.ts";
-import type { Trouble } from "./client.ts";
+import type { Trouble } from "./serve.ts";
 import type { HttpCredentials } from "./credentials.ts";
 import { openAnswer, readAnswer, type FetchFunction } from "./exchange.ts";
 
