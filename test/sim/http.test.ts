@@ -175,3 +175,61 @@ describe("http-digest.txt: HTTP Digest on /arawman, /amxml, /amanager", () => {
     expect(pbx.httpSessions.length).toBe(sessions);
   });
 });
+
+describe("the HTTP side's rules", () => {
+  test("POST form fields are the headers (repeated ones kept); a POST's query is ignored, as Asterisk does", async () => {
+    const curl = new Curl();
+    const form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" } };
+    expect((await curl.get("/rawman", { ...form, body: "action=login&username=hello&secret=world" })).body).toContain("Authentication accepted");
+    const answer = await curl.get("/rawman?action=ping", { ...form, body: "action=Getvar&Variable=TESTGLOBAL&ActionID=g1" });
+    expect(answer.body).toBe("Response: Success\r\nActionID: g1\r\nVariable: TESTGLOBAL\r\nValue: ami-test\r\n\r\n");
+    await curl.get("/rawman", { ...form, body: "action=UserEvent&UserEvent=Form&Stage=one&Stage=two+%26+three" });
+    const events = await curl.get("/rawman?action=waitevent&timeout=0");
+    expect(events.body).toContain("UserEvent: Form\r\nStage: one\r\nStage: two & three\r\n");
+  });
+
+  test("a form body over 40960 bytes is a 413; PUT is a 501; an unknown path a 404; all as Asterisk's HTML pages", async () => {
+    const big = await fetch(`${base}/rawman`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `action=ping&pad=${"x".repeat(41_000)}` });
+    expect(big.status).toBe(413);
+    expect(await big.text()).toContain("<title>413 Request Entity Too Large</title>");
+    const put = await fetch(`${base}/rawman`, { method: "PUT", body: "x" });
+    expect(put.status).toBe(501);
+    expect(await put.text()).toContain("<p>Attempt to use unimplemented / unsupported method</p>");
+    const nowhere = await fetch(`${base}/static/nothing`);
+    expect(nowhere.status).toBe(404);
+    expect(await nowhere.text()).toContain("<p>The requested URL was not found on this server.</p>");
+  });
+
+  test("a second WaitEvent on the session makes the first give up with an empty answer; the second gets the events", async () => {
+    const curl = new Curl();
+    await curl.get("/rawman?action=login&username=hello&secret=world");
+    await curl.get("/rawman?action=waitevent&timeout=0");
+    const first = curl.get("/rawman?action=waitevent&timeout=5&actionid=w1");
+    await sleep(50);
+    const second = curl.get("/rawman?action=waitevent&timeout=5&actionid=w2");
+    await sleep(50);
+    pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Kicked" });
+    expect((await first).body).toBe("");
+    const body = (await second).body;
+    expect(body).toStartWith("Response: Success\r\nActionID: w2\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: UserEvent\r\n");
+    expect(body).toEndWith("Event: WaitEventComplete\r\nActionID: w2\r\n\r\n");
+  });
+
+  test("a session lapses after httptimeout without requests: its cookie then gets a new session and Permission denied", async () => {
+    const short = new SimulatedPbx({ listen: runtime.listen, serve: runtime.serve, httpTimeoutMs: 200 });
+    const { port } = await short.startHttp();
+    try {
+      const headers = (cookie?: string) => (cookie ? { cookie } : undefined);
+      const login = await fetch(`http://127.0.0.1:${port}/rawman?action=login&username=hello&secret=world`);
+      const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+      await login.text();
+      expect(await (await fetch(`http://127.0.0.1:${port}/rawman?action=ping`, { headers: headers(cookie) })).text()).toContain("Pong");
+      await sleep(350);
+      const late = await fetch(`http://127.0.0.1:${port}/rawman?action=ping`, { headers: headers(cookie) });
+      expect(await late.text()).toBe("Response: Error\r\nMessage: Permission denied\r\n\r\n");
+      expect(late.headers.get("set-cookie")!.split(";")[0]).not.toBe(cookie);
+    } finally {
+      await short.close();
+    }
+  });
+});
