@@ -4,14 +4,14 @@
  * runs against a built-in simulated PBX with demo calls, so the first command always shows
  * something.
  */
-import { type BridgeOptions, createBridge, type PluginStatus } from "../bridge/bridge.ts";
+import { createBridge, type PluginStatus } from "../bridge/bridge.ts";
 import { BridgeError } from "../bridge/errors.ts";
-import { createLogger, type Logger } from "../bridge/logger.ts";
+import { createLogger } from "../bridge/logger.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
-import type { UpstreamSpec } from "../bridge/upstream.ts";
 import { ConfigError } from "../config/error.ts";
 import { loadConfig } from "../config/load.ts";
 import type { BridgeConfig } from "../config/types.ts";
+import { bridgeOptionsFromConfig as bridgeOptions, upstreamSpec as toSpec } from "../config/bridge-options.ts";
 import { redactUrl } from "../client/url.ts";
 import type { Runtime } from "../ports.ts";
 import { EXIT, type CliIo } from "./ami-command.ts";
@@ -37,39 +37,6 @@ function isLoopback(hostname: string): boolean {
 
 /** The plugins `serve` loads; injected so `main.ts` (and tests) choose them explicitly. */
 export type PluginList = readonly AnyPlugin[];
-
-function toSpec(upstream: BridgeConfig["upstreams"][number]): UpstreamSpec {
-  const spec: UpstreamSpec = { name: upstream.name, url: upstream.url };
-  if (upstream.events !== undefined) spec.events = upstream.events;
-  if (upstream.actionTimeoutMs !== undefined) spec.actionTimeoutMs = upstream.actionTimeoutMs;
-  if (upstream.connectTimeoutMs !== undefined) spec.connectTimeoutMs = upstream.connectTimeoutMs;
-  if (upstream.tls) spec.tls = upstream.tls;
-  return spec;
-}
-
-/** The bridge a configuration describes; `serve` and `serve --check` build the very same one. */
-function bridgeOptions(
-  runtime: Runtime,
-  config: BridgeConfig,
-  plugins: PluginList,
-  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger },
-): BridgeOptions {
-  const pluginOptions: Record<string, unknown> = { ...config.plugins };
-  // `events.subscriberQueue` is the events plugin's queue size, unless its own options say otherwise.
-  if (plugins.some((plugin) => plugin.definition.name === "events")) {
-    pluginOptions["events"] = { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) };
-  }
-  return {
-    runtime,
-    upstreams: run.upstreams,
-    plugins,
-    pluginOptions,
-    auth: { mode: run.authMode, tokens: config.tokens },
-    http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
-    events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
-    ...(run.logger ? { logger: run.logger } : {}),
-  };
-}
 
 /** One plain line per plugin that is not running. */
 function pluginProblems(statuses: readonly PluginStatus[]): string[] {
