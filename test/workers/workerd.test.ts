@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SimulatedPbx } from "../../core/sim/mod.ts";
 import { SseReader } from "../support/sse.ts";
+import { openWebSocket } from "../support/websocket-client.ts";
 import { currentRuntime } from "../support/runtime.ts";
 import { startWorkerd, type Workerd } from "../support/workerd.ts";
 
@@ -80,6 +81,23 @@ for (const server of ["tcp", "web"]) {
     }, 30_000);
   });
 }
+
+describe("under workerd, with the Durable Object: WebSocket", () => {
+  test("a WebSocket subscriber of the object's bus gets the upstream's events", async () => {
+    const ws = await openWebSocket(`${withObjects.base.replace("http", "ws")}/v1/events/ws?server=tcp&events=UserEvent&access_token=${TOKEN}`);
+    // Its first frames may already be events of earlier tests: read until the ones emitted now.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    emit(900);
+    emit(901);
+    const seen: string[] = [];
+    while (!seen.includes("901")) {
+      const entry = JSON.parse(await ws.nextMessage()) as { type: string; headers?: Record<string, string> };
+      if (entry.type === "event") seen.push(entry.headers!.Index!);
+    }
+    expect(seen.slice(-2)).toEqual(["900", "901"]);
+    ws.socket.close();
+  }, 20_000);
+});
 
 describe("under workerd, with the Durable Object: routing", () => {
   test("an events stream without ?server= over several upstreams is a 400 naming them", async () => {
