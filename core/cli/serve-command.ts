@@ -132,7 +132,13 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   let authMode = config.http.auth;
   if (checkOnly) return checkConfig(runtime, config, plugins, io);
   if (upstreams.length === 0) {
-    demo = await startDemo(runtime);
+    try {
+      demo = await startDemo(runtime);
+    } catch (error) {
+      // An edge host (Deno Deploy) can serve HTTP but not listen on a TCP port of its own.
+      io.err(`amibridge: no upstream is configured (no AMI_URL, no upstreams in --config), and the demo's simulated PBX could not listen on a TCP port here: ${(error as Error)?.message ?? error}. Set AMI_URL to your Asterisk (ami://, amis:// or http(s)://…/rawman).`);
+      return EXIT_CONFIG;
+    }
     // Written directly, not through the logger, which would mask the demo's (public) password.
     io.err(demoNotice(demo));
     upstreams = [{ name: "demo", url: demo.url }];
