@@ -201,18 +201,26 @@ describe("the HTTP side's rules", () => {
   });
 
   test("a second WaitEvent on the session makes the first give up with an empty answer; the second gets the events", async () => {
-    const curl = new Curl();
-    await curl.get("/rawman?action=login&username=hello&secret=world");
-    await curl.get("/rawman?action=waitevent&timeout=0");
-    const first = curl.get("/rawman?action=waitevent&timeout=5&actionid=w1");
-    await sleep(50);
-    const second = curl.get("/rawman?action=waitevent&timeout=5&actionid=w2");
-    await sleep(50);
-    pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Kicked" });
-    expect((await first).body).toBe("");
-    const body = (await second).body;
-    expect(body).toStartWith("Response: Success\r\nActionID: w2\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: UserEvent\r\n");
-    expect(body).toEndWith("Event: WaitEventComplete\r\nActionID: w2\r\n\r\n");
+    // A PBX of its own: the calls of the other tests must not wake the first WaitEvent.
+    const quiet = new SimulatedPbx({ listen: runtime.listen, serve: runtime.serve });
+    const { port } = await quiet.startHttp();
+    const get = (path: string, cookie?: string) => fetch(`http://127.0.0.1:${port}${path}`, cookie ? { headers: { cookie } } : {});
+    try {
+      const login = await get("/rawman?action=login&username=hello&secret=world");
+      const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+      await login.text();
+      await (await get("/rawman?action=waitevent&timeout=0", cookie)).text();
+      const first = get("/rawman?action=waitevent&timeout=5&actionid=w1", cookie).then((r) => r.text());
+      await sleep(50);
+      const second = get("/rawman?action=waitevent&timeout=5&actionid=w2", cookie).then((r) => r.text());
+      await sleep(50);
+      quiet.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "Kicked" });
+      expect(await first).toBe("");
+      const body = await second;
+      expect(body).toBe("Response: Success\r\nActionID: w2\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: UserEvent\r\nPrivilege: user,all\r\nUserEvent: Kicked\r\n\r\nEvent: WaitEventComplete\r\nActionID: w2\r\n\r\n");
+    } finally {
+      await quiet.close();
+    }
   });
 
   test("a session lapses after httptimeout without requests: its cookie then gets a new session and Permission denied", async () => {
