@@ -25,7 +25,15 @@ export type AmiErrorCode =
   | "TOO_MANY_PENDING"
   | "LISTENER_FAILED"
   | "TLS_UNSUPPORTED"
-  | "TLS_PIN_MISMATCH";
+  | "TLS_PIN_MISMATCH"
+  /** AMI over HTTP: an HTTP status other than 200 (a proxy's 502, a 404 for a wrong path …). */
+  | "HTTP_STATUS"
+  /** AMI over HTTP: a 200 that is not AMI text (an HTML page, a captive portal, a redirect). */
+  | "NOT_AMI"
+  /** AMI over HTTP: an answer larger than the client takes. */
+  | "RESPONSE_TOO_LARGE"
+  /** AMI over HTTP: the server no longer knows the session (it lapsed after `httptimeout`, or Asterisk restarted). */
+  | "SESSION_EXPIRED";
 
 /** Every error raised by amibridge's AMI layer: a stable `code`, a message that says what was expected and what came. */
 export class AmiError extends Error {

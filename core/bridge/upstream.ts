@@ -4,7 +4,9 @@
  */
 import { type BackoffOptions, exponentialBackoff, type ReconnectStrategy } from "../client/backoff.ts";
 import { AmiClient, type AmiClientOptions } from "../client/client.ts";
-import { clientOptionsFromUrl, parseAmiUrl, redactUrl } from "../client/url.ts";
+import { AmiHttpClient, type AmiHttpClientOptions } from "../client/http/client.ts";
+import type { AmiSession } from "../client/session.ts";
+import { clientOptionsFromUrl, httpClientOptionsFromUrl, parseAmiUrl, redactUrl } from "../client/url.ts";
 import type { Connector, Runtime, TlsSessionInfo } from "../ports.ts";
 import type { EventBus } from "./bus.ts";
 import { BridgeError } from "./errors.ts";
@@ -24,14 +26,14 @@ export interface UpstreamTls {
 export interface UpstreamSpec {
   /** Routing name, e.g. `pbx1`. */
   name: string;
-  /** `ami://user:secret@host:5038` or `amis://…` for TLS. */
+  /** `ami://user:secret@host:5038`, `amis://…` for TLS, or AMI over HTTP: `http(s)://user:secret@host:8088/rawman`. */
   url: string;
   events?: "on" | "off" | readonly string[];
   actionTimeoutMs?: number;
   connectTimeoutMs?: number;
   tls?: UpstreamTls;
-  /** Further client options (keepalive, reconnect …). */
-  client?: Partial<Omit<AmiClientOptions, "connect">>;
+  /** Further client options (keepalive, reconnect …); for AMI over HTTP also its own (waitEventSeconds …). */
+  client?: Partial<Omit<AmiClientOptions, "connect">> & Partial<Omit<AmiHttpClientOptions, "url">>;
 }
 
 /** How often a bridge retries a refused login or a pinned certificate that does not match: an operator may fix either at any time. */
@@ -58,7 +60,8 @@ export class Upstream {
   /** The URL with its secret hidden. */
   readonly url: string;
   readonly spec: UpstreamSpec;
-  readonly client: AmiClient;
+  /** The AMI session: a socket client, or AMI over HTTP for `http(s)://` URLs. */
+  readonly client: AmiSession;
   /** What the last TLS handshake learned about the server's certificate. */
   tls: TlsSessionInfo | undefined;
   /** When the current session became ready, or undefined while it is not. */
@@ -76,9 +79,20 @@ export class Upstream {
     this.url = redactUrl(spec.url);
     const parsed = parseAmiUrl(spec.url);
     this.#connector = runtime.connect;
-    this.secure = parsed.tls;
+    this.overHttp = parsed.http !== undefined;
+    this.secure = parsed.tls && !this.overHttp;
     // A `?ca=` file becomes part of the TLS policy the tls plugin applies (the spec's own `ca` wins).
     this.spec = parsed.tls && parsed.caFile ? { ...spec, tls: { ...spec.tls, ca: spec.tls?.ca ?? parsed.caFile } } : spec;
+    if (parsed.http) {
+      const { hostname: _hostname, port: _port, tls: _tls, ...shared } = spec.client ?? {};
+      const options: AmiHttpClientOptions = { ...httpClientOptionsFromUrl(parsed), reconnect: bridgeReconnect(), ...shared };
+      const events = spec.events ?? options.events;
+      if (events !== undefined) options.events = events;
+      if (spec.actionTimeoutMs !== undefined) options.actionTimeoutMs = spec.actionTimeoutMs;
+      if (spec.connectTimeoutMs !== undefined) options.connectTimeoutMs = spec.connectTimeoutMs;
+      this.client = new AmiHttpClient(options);
+      return;
+    }
     const fromUrl = clientOptionsFromUrl(parsed);
     const options: AmiClientOptions = {
       ...fromUrl,
@@ -98,8 +112,11 @@ export class Upstream {
     this.client = new AmiClient(options);
   }
 
-  /** Whether the connection is TLS (`amis://`). */
+  /** Whether the connection is TLS over a socket (`amis://`), which the `tls` plugin's policy applies to. */
   readonly secure: boolean;
+
+  /** AMI over HTTP (`http://`, `https://`): the runtime's fetch carries it, not the connector. */
+  readonly overHttp: boolean;
 
   /** Puts `wrapper` around the connector; the last added runs first. */
   wrapConnector(wrapper: ConnectorWrapper): void {

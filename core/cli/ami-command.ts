@@ -22,7 +22,8 @@ export const EXIT = { ok: 0, actionError: 1, usage: 2, connection: 3 } as const;
 
 export const AMI_USAGE = `usage: amibridge ami <ami://user:secret@host:5038> <Action> [Key=Value ...] [--timeout ms]
        amibridge ami <url> --events [--count N]
-URLs: ami:// (TCP, port 5038) or amis:// (TLS, port 5039); ?auth=md5, ?ca=<pem file>, ?servername=<name>, ?insecure=1`;
+URLs: ami:// (TCP, port 5038) or amis:// (TLS, port 5039); ?auth=md5, ?ca=<pem file>, ?servername=<name>, ?insecure=1
+      AMI over HTTP: http://user:secret@host:8088/rawman (https:// for TLS, /arawman for HTTP Digest); ?auth=md5`;
 
 function resultJson(result: ActionResult): unknown {
   const response = result.response.toObject();

@@ -1,16 +1,28 @@
 import { AmiClient, type AmiClientOptions } from "../client/client.ts";
-import { clientOptionsFromUrl, parseAmiUrl } from "../client/url.ts";
+import { AmiHttpClient } from "../client/http/client.ts";
+import type { AmiSession } from "../client/session.ts";
+import { clientOptionsFromUrl, httpClientOptionsFromUrl, parseAmiUrl } from "../client/url.ts";
 import { AmiError } from "../errors.ts";
 import type { Runtime } from "../ports.ts";
 
-/** Builds a client from an `ami://` / `amis://` URL, reading a `?ca=` bundle through the runtime's files. */
+/**
+ * Builds a client from an `ami://` / `amis://` URL, reading a `?ca=` bundle through the runtime's
+ * files, or from an `http://` / `https://` one (AMI over HTTP, with the Web fetch).
+ */
 export async function clientFromUrl(
   runtime: Runtime,
   url: string,
   options: Partial<AmiClientOptions> = {},
   warn: (line: string) => void = () => {},
-): Promise<AmiClient> {
+): Promise<AmiSession> {
   const parsed = parseAmiUrl(url);
+  if (parsed.http) {
+    const fromHttpUrl = httpClientOptionsFromUrl(parsed);
+    const { connect: _connect, hostname: _hostname, port: _port, tls: _tls, ...shared } = options;
+    const httpOptions = { ...fromHttpUrl, ...shared };
+    if (fromHttpUrl.events) httpOptions.events = fromHttpUrl.events;
+    return new AmiHttpClient(httpOptions);
+  }
   const fromUrl = clientOptionsFromUrl(parsed);
   const clientOptions: AmiClientOptions = { connect: runtime.connect, ...fromUrl, ...options };
   // What the URL says about events is the user's explicit choice: it wins over the caller's default.

@@ -4,7 +4,7 @@
  * few seconds from the phones of a small office, so the console and the README's examples show
  * something at once.
  */
-import type { AmiClient } from "../client/client.ts";
+import type { AmiSession } from "../client/session.ts";
 import type { Runtime } from "../ports.ts";
 import { defaultOutcome, SimulatedPbx, type CallOutcome, type Destination } from "../sim/mod.ts";
 
@@ -44,7 +44,7 @@ export interface Demo {
   /** True when 5038 was taken and a random port was used instead. */
   readonly fellBack: boolean;
   /** Starts placing calls through `client` (the bridge's own upstream client); returns the stop function. */
-  placeCalls(client: AmiClient): () => void;
+  placeCalls(client: AmiSession): () => void;
 }
 
 function simulator(runtime: Runtime, spoolDir: string | undefined): SimulatedPbx {

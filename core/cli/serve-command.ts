@@ -4,16 +4,16 @@
  * runs against a built-in simulated PBX with demo calls, so the first command always shows
  * something.
  */
-import { type BridgeOptions, createBridge, type PluginStatus } from "../bridge/bridge.ts";
+import { createBridge, type PluginStatus } from "../bridge/bridge.ts";
 import { BridgeError } from "../bridge/errors.ts";
 import type { BridgeJournalOptions } from "../bridge/journal.ts";
 import { JournalError } from "../journal/errors.ts";
-import { createLogger, type Logger } from "../bridge/logger.ts";
+import { createLogger } from "../bridge/logger.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
-import type { UpstreamSpec } from "../bridge/upstream.ts";
 import { ConfigError } from "../config/error.ts";
 import { loadConfig } from "../config/load.ts";
 import type { BridgeConfig } from "../config/types.ts";
+import { bridgeOptionsFromConfig as bridgeOptions, upstreamSpec as toSpec } from "../config/bridge-options.ts";
 import { redactUrl } from "../client/url.ts";
 import type { Runtime } from "../ports.ts";
 import { EXIT, type CliIo } from "./ami-command.ts";
@@ -46,40 +46,6 @@ function isLoopback(hostname: string): boolean {
 
 /** The plugins `serve` loads; injected so `main.ts` (and tests) choose them explicitly. */
 export type PluginList = readonly AnyPlugin[];
-
-function toSpec(upstream: BridgeConfig["upstreams"][number]): UpstreamSpec {
-  const spec: UpstreamSpec = { name: upstream.name, url: upstream.url };
-  if (upstream.events !== undefined) spec.events = upstream.events;
-  if (upstream.actionTimeoutMs !== undefined) spec.actionTimeoutMs = upstream.actionTimeoutMs;
-  if (upstream.connectTimeoutMs !== undefined) spec.connectTimeoutMs = upstream.connectTimeoutMs;
-  if (upstream.tls) spec.tls = upstream.tls;
-  return spec;
-}
-
-/** The bridge a configuration describes; `serve` and `serve --check` build the very same one. */
-function bridgeOptions(
-  runtime: Runtime,
-  config: BridgeConfig,
-  plugins: PluginList,
-  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger; journal?: BridgeJournalOptions },
-): BridgeOptions {
-  const pluginOptions: Record<string, unknown> = { ...config.plugins };
-  // `events.subscriberQueue` is the events plugin's queue size, unless its own options say otherwise.
-  if (plugins.some((plugin) => plugin.definition.name === "events")) {
-    pluginOptions["events"] = { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) };
-  }
-  return {
-    runtime,
-    upstreams: run.upstreams,
-    plugins,
-    pluginOptions,
-    auth: { mode: run.authMode, tokens: config.tokens },
-    http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
-    events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
-    ...(run.journal ? { journal: run.journal } : {}),
-    ...(run.logger ? { logger: run.logger } : {}),
-  };
-}
 
 /** One plain line per plugin that is not running. */
 function pluginProblems(statuses: readonly PluginStatus[]): string[] {
@@ -186,7 +152,13 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   let authMode = config.http.auth;
   if (checkOnly) return checkConfig(runtime, config, plugins, io);
   if (upstreams.length === 0) {
-    demo = await startDemo(runtime);
+    try {
+      demo = await startDemo(runtime);
+    } catch (error) {
+      // An edge host (Deno Deploy) can serve HTTP but not listen on a TCP port of its own.
+      io.err(`amibridge: no upstream is configured (no AMI_URL, no upstreams in --config), and the demo's simulated PBX could not listen on a TCP port here: ${(error as Error)?.message ?? error}. Set AMI_URL to your Asterisk (ami://, amis:// or http(s)://…/rawman).`);
+      return EXIT_CONFIG;
+    }
     // Written directly, not through the logger, which would mask the demo's (public) password.
     io.err(demoNotice(demo));
     upstreams = [{ name: "demo", url: demo.url }];

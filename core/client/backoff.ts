@@ -13,14 +13,15 @@ export type ReconnectStrategy = (attempt: number, cause: AmiError) => number | f
  *   is down or restarting. A refused TCP connect costs the server nothing, so it is retried on a
  *   short interval, to be back within about a second of the server's return however long it was away.
  * - `fatal`: the same attempt will fail the same way: a refused login (`AUTH_FAILED`; Asterisk
- *   also counts failed logins), a server that is not AMI, a certificate that does not match its pin.
+ *   also counts failed logins), a server that is not AMI (`BANNER_INVALID`, or over HTTP
+ *   `NOT_AMI`), a certificate that does not match its pin.
  * - `transient`: everything else: a connect timeout, an unreachable host, a TLS error, a banner
  *   that never came, a lost session, a login refused while Asterisk shuts down. These may cost
  *   the server a connection, a handshake or a thread, so they back off further.
  */
 export type RetryClass = "refused" | "fatal" | "transient";
 
-const FATAL_CODES: ReadonlySet<string> = new Set(["AUTH_FAILED", "BANNER_INVALID", "TLS_PIN_MISMATCH"]);
+const FATAL_CODES: ReadonlySet<string> = new Set(["AUTH_FAILED", "BANNER_INVALID", "NOT_AMI", "TLS_PIN_MISMATCH"]);
 
 /** The {@link RetryClass} of a failure, from its code and, for `CONNECT_FAILED`, its reason. */
 export function retryClass(cause: AmiError): RetryClass {

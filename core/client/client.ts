@@ -20,17 +20,19 @@ import { startKeepalive } from "./keepalive.ts";
 import { login } from "./login.ts";
 import { PendingAction, type ActionResult } from "./pending.ts";
 import { deferred, sleep, type Deferred } from "./promises.ts";
+import type { AmiSession } from "./session.ts";
 import { actionTimeout } from "./timeouts.ts";
 
 import type { AmiClientOptions, ClientEvents, ClientState, ClientStats, SendOptions, StateChange } from "./types.ts";
 
 export type { EventStreamOptions } from "./event-fanout.ts";
-export type { AmiClientOptions, ClientEvents, ClientState, ClientStats, Gap, SendOptions, StateChange } from "./types.ts";
+export type { AmiClientOptions, AmiSessionOptions, ClientEvents, ClientState, ClientStats, Gap, SendOptions, StateChange } from "./types.ts";
+export type { AmiSession } from "./session.ts";
 
 const PRE_LOGIN_ACTIONS = new Set(["login", "challenge", "logoff"]);
 
 /** One connection to one Asterisk server, kept alive and logged in. */
-export class AmiClient {
+export class AmiClient implements AmiSession {
   readonly stats: ClientStats = {
     messagesReceived: 0,
     eventsReceived: 0,

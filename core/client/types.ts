@@ -34,14 +34,8 @@ export interface ClientEvents {
   error: AmiError;
 }
 
-/** Options for {@link AmiClient}. */
-export interface AmiClientOptions {
-  /** The runtime's connector (`runtime.connect`). */
-  connect: Connector;
-  hostname: string;
-  /** Default 5038, or 5039 with TLS. */
-  port?: number;
-  tls?: false | TlsConnectOptions;
+/** Options every AMI client takes, whatever carries the protocol (a socket, or HTTP). */
+export interface AmiSessionOptions {
   username: string;
   secret: string;
   /** `md5` logs in with a Challenge, so the secret never crosses the wire. Default `plain`. */
@@ -50,7 +44,7 @@ export interface AmiClientOptions {
   events?: "on" | "off" | readonly string[];
   /** Default deadline for an action's response. Default 10 s. */
   actionTimeoutMs?: number;
-  /** Deadline for TCP/TLS connect, banner and login together. Default 10 s. */
+  /** Deadline for connecting and logging in together. Default 10 s. */
   connectTimeoutMs?: number;
   /** Ping after this much silence and drop the connection when the Pong is late. Default 15 s / 10 s. */
   keepalive?: false | { intervalMs: number; timeoutMs: number };
@@ -69,6 +63,16 @@ export interface AmiClientOptions {
   /** Sequence numbers for events; pass a shared counter to number several clients' events together. */
   sequence?: () => number;
   decoderLimits?: Partial<DecoderLimits>;
+}
+
+/** Options for {@link AmiClient}: the shared ones, and where the socket goes. */
+export interface AmiClientOptions extends AmiSessionOptions {
+  /** The runtime's connector (`runtime.connect`). */
+  connect: Connector;
+  hostname: string;
+  /** Default 5038, or 5039 with TLS. */
+  port?: number;
+  tls?: false | TlsConnectOptions;
 }
 
 /** Per-call options for {@link AmiClient.send}. */

@@ -10,7 +10,10 @@ export function checkConsistency(file: ConfigFile): RawIssue[] {
     ...duplicateNames("tokens", file.tokens),
   ];
   file.upstreams.forEach((upstream, i) => {
-    if (upstream.tls && !parseAmiUrl(upstream.url).tls) {
+    const url = upstream.tls ? parseAmiUrl(upstream.url) : undefined;
+    if (url?.http) {
+      issues.push({ path: ["upstreams", i, "tls"], expected: `no tls options with an ${url.tls ? "https" : "http"}:// URL (the runtime's fetch checks https:// certificates against its own trust store; tls options are for amis://)`, received: "an object" });
+    } else if (url && !url.tls) {
       issues.push({ path: ["upstreams", i, "tls"], expected: "no tls options with an ami:// URL (use amis:// for TLS)", received: "an object" });
     }
   });

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { parseAmiUrl, redactUrl } from "../client/url.ts";
 import { EventClassSchema, integerSchema, MAX_TIMER_MS, NameSchema, strictObject } from "./fields.ts";
 
-const URL_EXPECTED = "an ami:// or amis:// URL";
+const URL_EXPECTED = "an ami://, amis://, http:// or https:// URL";
 
 /** Why `url` is not a usable AMI URL, worded as what was expected; undefined when it is one. */
 export function amiUrlExpectation(url: string): string | undefined {
@@ -17,7 +17,7 @@ export function amiUrlExpectation(url: string): string | undefined {
   }
 }
 
-/** `ami://user:secret@host:5038` or `amis://…`, checked by `parseAmiUrl`. */
+/** `ami://user:secret@host:5038`, `amis://…`, or AMI over HTTP `http(s)://user:secret@host:8088/rawman`, checked by `parseAmiUrl`. */
 export const AmiUrlSchema = v.pipe(
   v.string(URL_EXPECTED),
   v.check((url) => amiUrlExpectation(url) === undefined, (issue) => amiUrlExpectation(String(issue.input)) ?? URL_EXPECTED),

@@ -2,6 +2,7 @@
 import type { AmiMessage } from "../message.ts";
 import type { CallSimulator } from "./calls.ts";
 import type { Pairs } from "./events.ts";
+import type { ManagerSession } from "./manager-session.ts";
 import type { SimSession } from "./session.ts";
 import type { UserDirectory } from "./users.ts";
 
@@ -32,10 +33,10 @@ export interface PbxState {
 /** One action being handled. */
 export class ActionContext {
   readonly message: AmiMessage;
-  readonly session: SimSession;
+  readonly session: ManagerSession;
   readonly pbx: PbxState;
 
-  constructor(message: AmiMessage, session: SimSession, pbx: PbxState) {
+  constructor(message: AmiMessage, session: ManagerSession, pbx: PbxState) {
     this.message = message;
     this.session = session;
     this.pbx = pbx;

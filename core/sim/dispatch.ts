@@ -7,7 +7,7 @@ import type { AmiMessage } from "../message.ts";
 import { ActionContext } from "./action-context.ts";
 import type { ActionSpec, PbxState } from "./action-context.ts";
 import { requestBadFormat, requestNotAllowed } from "./security-events.ts";
-import type { SimSession } from "./session.ts";
+import type { ManagerSession } from "./manager-session.ts";
 
 /** Longest input line Asterisk reads, CRLF included. */
 const MAX_LINE_BYTES = 1024;
@@ -22,7 +22,7 @@ const TOO_MANY_LINES = "Too many lines in message or allocation failure";
 const utf8 = new TextEncoder();
 
 /** Answers what the decoder could not parse; there is no ActionID to echo. */
-function decodeFailure(session: SimSession, error: AmiError): void {
+function decodeFailure(session: ManagerSession, error: AmiError): void {
   session.send([["Response", "Error"], ["Message", error.code === "LINE_TOO_LONG" ? LINE_TOO_LONG : TOO_MANY_LINES]]);
 }
 
@@ -36,11 +36,12 @@ function lineTooLong(message: AmiMessage): boolean {
 }
 
 /** Routes each action of a session to its handler. */
-export async function dispatch(session: SimSession, input: AmiMessage | AmiError, pbx: PbxState, actions: ReadonlyMap<string, ActionSpec>): Promise<void> {
+export async function dispatch(session: ManagerSession, input: AmiMessage | AmiError, pbx: PbxState, actions: ReadonlyMap<string, ActionSpec>): Promise<void> {
   if (input instanceof AmiError) return decodeFailure(session, input);
   const ctx = new ActionContext(input, session, pbx);
   if (input.size > MAX_HEADERS) return ctx.error(TOO_MANY_LINES);
-  if (lineTooLong(input)) return ctx.error(LINE_TOO_LONG);
+  // Over HTTP a parameter is no input line: Asterisk takes it whatever its length.
+  if (session.kind === "tcp" && lineTooLong(input)) return ctx.error(LINE_TOO_LONG);
   const action = ctx.header("Action").trim();
   if (action === "") {
     ctx.error("Missing action in request");

@@ -6,7 +6,6 @@
  * half full (a stalled reader is still dropped by its write timeout).
  */
 import type { Pairs } from "./events.ts";
-import type { SimSession } from "./session.ts";
 
 /** Options of {@link flood}. */
 export interface FloodOptions {
@@ -35,7 +34,8 @@ export interface FloodResult {
 export interface FloodHost {
   /** Broadcasts; returns how many sessions the event reached. */
   publish(event: Pairs): number;
-  sessions(): readonly SimSession[];
+  /** Every session events go to (socket and HTTP), for their queue levels. */
+  sessions(): readonly { below(level: number): Promise<void> }[];
   /** Queue level at which an unpaced flood waits for readers. */
   readonly highWaterBytes: number;
   /** Resolves false when the PBX closed meanwhile. */

@@ -8,3 +8,5 @@ export type { SimSession, SessionEndReason } from "./session.ts";
 export type { SimChannel } from "./channels.ts";
 export type { Pairs } from "./events.ts";
 export type { SimSpoolOptions } from "./spool.ts";
+export type { HttpSimSession } from "./http/session.ts";
+export type { ManagerSession } from "./manager-session.ts";

@@ -15,7 +15,7 @@
 import { encodeHeaders } from "../encoder.ts";
 import type { AmiError } from "../errors.ts";
 import type { AmiMessage } from "../message.ts";
-import type { Listen, Listener, Transport } from "../ports.ts";
+import type { HttpServer, Listen, Listener, Serve, Transport } from "../ports.ts";
 import type { ActionSpec, PbxState } from "./action-context.ts";
 import { ACTIONS_BY_NAME } from "./actions/table.ts";
 import { CallSimulator } from "./calls.ts";
@@ -24,6 +24,8 @@ import type { SimChannel } from "./channels.ts";
 import { dispatch } from "./dispatch.ts";
 import type { Pairs } from "./events.ts";
 import { flood } from "./flood.ts";
+import { ManagerHttpEndpoint } from "./http/endpoint.ts";
+import type { HttpSimSession } from "./http/session.ts";
 import type { FloodOptions, FloodResult } from "./flood.ts";
 import type { CallOutcome, Destination } from "./outcomes.ts";
 import { privilegeMask } from "./permissions.ts";
@@ -60,6 +62,12 @@ export interface SimulatedPbxOptions {
   globals?: Record<string, string>;
   /** A call-file spool on a real folder, serviced like pbx_spool.c (see spool.ts). */
   spool?: SimSpoolOptions;
+  /** The runtime's HTTP server (`runtime.serve`), for AMI over HTTP ({@link SimulatedPbx.startHttp}). */
+  serve?: Serve;
+  /** Asterisk's `httptimeout`: an HTTP session lapses this long after its last request. Default 60 000 ms. */
+  httpTimeoutMs?: number;
+  /** How long an HTTP Digest nonce may be used before it is renewed (a stale challenge). Default 62 000 ms, as Asterisk. */
+  nonceLifetimeMs?: number;
 }
 
 /** Where to listen. */
@@ -89,6 +97,8 @@ export class SimulatedPbx {
   shuttingDown = false;
   #listener: Listener | undefined;
   #spool: SimulatedSpool | undefined;
+  readonly #http: ManagerHttpEndpoint;
+  #httpServer: HttpServer | undefined;
   #tls = false;
   #nextSessionId = 1;
   #closed = false;
@@ -112,6 +122,14 @@ export class SimulatedPbx {
       sleep: async (ms) => void (await this.#timers.sleep(ms)),
       shuttingDown: () => pbx.shuttingDown,
     };
+    this.#http = new ManagerHttpEndpoint({
+      state: this.#state,
+      handle: (session, message) => dispatch(session, message, this.#state, this.#actions),
+      httpTimeoutMs: options.httpTimeoutMs ?? 60_000,
+      nonceLifetimeMs: options.nonceLifetimeMs ?? 62_000,
+      maxQueuedBytes: this.#maxQueuedBytes,
+      localAddress: () => `IPV4/TCP/${this.#httpServer?.hostname ?? "127.0.0.1"}/${this.#httpServer?.port ?? 8088}`,
+    });
   }
 
   /** Starts listening; resolves with the address (read `port` when you asked for 0). */
@@ -128,6 +146,33 @@ export class SimulatedPbx {
       await this.#spool.start();
     }
     return { hostname: this.#listener.hostname, port: this.#listener.port };
+  }
+
+  /**
+   * Serves AMI over HTTP (`/rawman`, `/mxml`, `/manager` and the digest variants `/arawman`,
+   * `/amxml`, `/amanager`) on the runtime's HTTP server; resolves with its address.
+   */
+  async startHttp(options: { hostname?: string; port?: number } = {}): Promise<{ hostname: string; port: number }> {
+    if (!this.#options.serve) throw new Error("SimulatedPbx.startHttp: expected the serve option (runtime.serve), got none");
+    if (this.#httpServer) throw new Error("SimulatedPbx.startHttp: already serving HTTP");
+    if (this.#closed) throw new Error("SimulatedPbx.startHttp: the PBX was closed");
+    this.#httpServer = await this.#options.serve({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0, fetch: (request) => this.#http.fetch(request) });
+    return { hostname: this.#httpServer.hostname, port: this.#httpServer.port };
+  }
+
+  /** Answers one AMI-over-HTTP request without a server (what {@link startHttp} serves). */
+  fetchHttp(request: Request): Promise<Response> {
+    return this.#http.fetch(request);
+  }
+
+  /** The HTTP port (0 before {@link startHttp}). */
+  get httpPort(): number {
+    return this.#httpServer?.port ?? 0;
+  }
+
+  /** Live AMI-over-HTTP sessions, in creation order. */
+  get httpSessions(): readonly HttpSimSession[] {
+    return this.#http.sessions;
   }
 
   /** The listening port (0 before {@link start}). */
@@ -159,7 +204,7 @@ export class SimulatedPbx {
     return flood(
       {
         publish: (event) => this.#publish(event),
-        sessions: () => this.sessions,
+        sessions: () => [...this.sessions, ...this.httpSessions],
         highWaterBytes: Math.floor(this.#maxQueuedBytes / 2),
         sleep: (ms) => this.#timers.sleep(ms),
       },
@@ -177,7 +222,9 @@ export class SimulatedPbx {
     const listener = this.#listener;
     const sessions = [...this.#sessions];
     for (const session of sessions) session.drop("server-closed");
+    this.#http.close();
     await listener?.close();
+    await this.#httpServer?.close(0);
     await Promise.all(sessions.map((session) => session.closed));
     await spool;
   }
@@ -194,7 +241,13 @@ export class SimulatedPbx {
     for (const session of this.#sessions) {
       if (!session.wants(classes)) continue;
       bytes ??= encodeHeaders(event);
-      session.sendBytes(bytes);
+      session.sendEvent(bytes);
+      reached++;
+    }
+    for (const session of this.#http.liveSessions) {
+      if (!session.wants(classes)) continue;
+      bytes ??= encodeHeaders(event);
+      session.sendEvent(bytes);
       reached++;
     }
     return reached;

@@ -7,7 +7,9 @@ import { encodeHeaders } from "../encoder.ts";
 import type { AmiError } from "../errors.ts";
 import type { AmiMessage } from "../message.ts";
 import type { Transport } from "../ports.ts";
+import type { ActionContext } from "./action-context.ts";
 import type { Pairs } from "./events.ts";
+import type { ManagerSession } from "./manager-session.ts";
 import { Outbox } from "./outbox.ts";
 import type { OutboxFailure, OutboxLimits } from "./outbox.ts";
 import { ALL_CLASSES, allowsEvent } from "./permissions.ts";
@@ -37,8 +39,9 @@ export interface SessionOptions extends OutboxLimits {
 const textEncoder = new TextEncoder();
 
 /** A connected client. */
-export class SimSession implements SessionIdentity {
+export class SimSession implements SessionIdentity, ManagerSession {
   readonly id: number;
+  readonly kind = "tcp" as const;
   readonly sessionId: string;
   readonly localAddress: string;
   readonly remoteAddress: string;
@@ -56,6 +59,8 @@ export class SimSession implements SessionIdentity {
   readonly #options: SessionOptions;
   readonly #outbox: Outbox;
   #authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Wakes a WaitEvent when the next event goes out to this session. */
+  #onEvent: (() => void) | undefined;
 
   constructor(id: number, transport: Transport, host: SessionHost, options: SessionOptions, addresses: { local: string; remote: string }) {
     this.id = id;
@@ -101,6 +106,28 @@ export class SimSession implements SessionIdentity {
   /** Sends already encoded bytes. */
   sendBytes(bytes: Uint8Array): void {
     if (this.endReason === undefined) this.#outbox.push(bytes);
+  }
+
+  /** Sends a broadcast event (already checked with {@link wants}). */
+  sendEvent(bytes: Uint8Array): void {
+    this.sendBytes(bytes);
+    this.#onEvent?.();
+  }
+
+  /**
+   * `Action: WaitEvent` on a socket: events keep going out as they come, so this only waits for
+   * the next one (or the timeout, or the end of the session) before answering, as
+   * action_waitevent_tcp does. A negative timeout waits without end.
+   */
+  async waitEvent(ctx: ActionContext, timeoutSeconds: number): Promise<void> {
+    let wake = () => {};
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.#onEvent = wake;
+    const limit = timeoutSeconds < 0 ? [] : [ctx.pbx.sleep(timeoutSeconds * 1000)];
+    await Promise.race([woken, this.#transport.closed, ...limit]);
+    this.#onEvent = undefined;
+    ctx.success("Waiting for Event completed.");
+    this.send([["Event", "WaitEventComplete"], ...ctx.idPairs()]);
   }
 
   /** Whether a broadcast event of `classes` reaches this session (logged in, read rights, event mask). */

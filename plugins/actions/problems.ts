@@ -47,6 +47,8 @@ export function problemForAmiError(error: AmiError, server: string, action: stri
       return new HttpProblem(504, `upstream ${server} did not answer ${action} in time (${error.message}); it may still run`, { extras, cause: error });
     case "CONNECTION_LOST":
       return new HttpProblem(502, `the connection to upstream ${server} was lost before ${action} was answered; it was not re-sent and may or may not have run`, { extras, cause: error });
+    case "RESPONSE_TOO_LARGE":
+      return new HttpProblem(502, `upstream ${server} answered ${action} with more than the client takes (${error.message}); it did run`, { extras, cause: error });
     case "TOO_MANY_PENDING":
       return new HttpProblem(503, `upstream ${server} has too many actions in flight (${error.message})`, { extras, headers: { "retry-after": "1" }, cause: error });
     case "NOT_CONNECTED":
@@ -67,6 +69,8 @@ export function outcomeOf(error: AmiError): string {
       return "connection_lost";
     case "INVALID_ACTION":
       return "invalid";
+    case "RESPONSE_TOO_LARGE":
+      return "too_large";
     case "TOO_MANY_PENDING":
     case "NOT_CONNECTED":
     case "CLOSED":

@@ -64,6 +64,12 @@ function setsAnything(tls: UpstreamTls | undefined): boolean {
   return tls !== undefined && Object.values(tls).some((value) => value !== undefined && value !== false);
 }
 
+/** Why TLS options cannot apply to a non-`amis://` upstream. */
+function noTlsReason(upstream: Upstream): string {
+  if (upstream.overHttp) return "AMI over HTTP goes through the runtime's fetch, which checks https:// certificates against its own trust store (ca, serverName, fingerprint256 and insecure apply to amis:// only)";
+  return "TLS options do nothing on plain TCP (use amis:// for TLS)";
+}
+
 /** Turns each `ca` entry into PEM text, reading file paths through `files`. */
 async function loadCa(where: string, ca: string | readonly string[], files: Files | undefined): Promise<string[]> {
   const entries = typeof ca === "string" ? [ca] : [...ca];
@@ -91,12 +97,12 @@ export async function resolvePolicies(options: TlsOptions, upstreams: Upstreams,
     const where = `plugins.tls.upstreams.${name}`;
     const upstream = upstreams.get(name);
     if (!upstream) problems.push(invalid(where, `expected the name of a configured upstream (${upstreams.names().join(", ") || "none configured"}), got ${JSON.stringify(name)}`).message);
-    else if (!upstream.secure) problems.push(invalid(where, `expected an amis:// upstream, but ${name} is ${upstream.url}: TLS options do nothing on plain TCP (use amis:// for TLS)`).message);
+    else if (!upstream.secure) problems.push(invalid(where, `expected an amis:// upstream, but ${name} is ${upstream.url}: ${noTlsReason(upstream)}`).message);
   }
   const policies = new Map<string, TlsPolicy>();
   for (const upstream of upstreams.list()) {
     if (!upstream.secure) {
-      if (setsAnything(upstream.spec.tls)) problems.push(invalid(`upstreams.${upstream.name}.tls`, `expected no TLS options with ${upstream.url}, an ami:// URL (use amis:// for TLS)`).message);
+      if (setsAnything(upstream.spec.tls)) problems.push(invalid(`upstreams.${upstream.name}.tls`, `expected no TLS options with ${upstream.url}: ${noTlsReason(upstream)}`).message);
       continue;
     }
     try {

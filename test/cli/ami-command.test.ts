@@ -14,10 +14,13 @@ let tlsPbx: SimulatedPbx;
 let url: string;
 let tlsPort: number;
 let caFile: string;
+/** The same simulator over AMI over HTTP. */
+let httpBase: string;
 
 beforeAll(async () => {
-  pbx = new SimulatedPbx({ listen: runtime.listen, authFailureDelayMs: 10 });
+  pbx = new SimulatedPbx({ listen: runtime.listen, serve: runtime.serve, authFailureDelayMs: 10 });
   url = `ami://hello:world@127.0.0.1:${(await pbx.start({ hostname: "127.0.0.1", port: 0 })).port}`;
+  httpBase = `127.0.0.1:${(await pbx.startHttp({ hostname: "127.0.0.1", port: 0 })).port}`;
   const certs = await testCerts();
   tlsPbx = new SimulatedPbx({ listen: runtime.listen });
   tlsPort = (await tlsPbx.start({ hostname: "127.0.0.1", port: 0, tls: { cert: certs.serverCert, key: certs.serverKey } })).port;
@@ -99,6 +102,46 @@ describe("amibridge ami", () => {
   });
 });
 
+describe("amibridge ami http://…: AMI over HTTP", () => {
+  test("Ping over /rawman with the Login action, and over /arawman with HTTP Digest", async () => {
+    for (const path of ["rawman", "arawman"]) {
+      const { code, out, err } = await run(`http://hello:world@${httpBase}/${path}`, "Ping");
+      expect({ code, err }).toEqual({ code: 0, err: [] });
+      expect(JSON.parse(out.join("\n")).response.Ping).toBe("Pong");
+    }
+  });
+
+  test("Command output as lines, a list with its items, a wrong secret exits 3 without echoing it", async () => {
+    const command = JSON.parse((await run(`http://hello:world@${httpBase}/rawman`, "Command", "Command=core show version")).out.join("\n"));
+    expect(command.output[0]).toStartWith("Asterisk 22.10.1");
+    const list = JSON.parse((await run(`http://hello:world@${httpBase}/rawman`, "CoreShowChannels")).out.join("\n"));
+    expect(list.complete.Event).toBe("CoreShowChannelsComplete");
+    const wrong = await run(`http://hello:N0tTheSecret@${httpBase}/rawman`, "Ping");
+    expect(wrong.code).toBe(3);
+    expect(wrong.err.join("\n")).toContain("AUTH_FAILED");
+    expect(wrong.err.join("\n")).not.toContain("N0tTheSecret");
+  });
+
+  test("--events prints the events the WaitEvent poll brings", async () => {
+    const running = run(`http://hello:world@${httpBase}/rawman`, "--events", "--count", "2");
+    // Events are queued for the HTTP session from its login on.
+    for (let i = 0; i < 400 && !pbx.httpSessions.some((session) => session.user !== undefined); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    pbx.emit({ Event: "UserEvent", Privilege: "user,all", UserEvent: "One" });
+    const { code, out } = await running;
+    expect(code).toBe(0);
+    const events = out.map((line) => JSON.parse(line));
+    expect(events.map((line) => line.event.Event)).toEqual(["SuccessfulAuth", "UserEvent"]);
+    expect(events[1].event.UserEvent).toBe("One");
+    expect(events[1].seq).toBe(events[0].seq + 1);
+  });
+
+  test("a path the client cannot read is a usage error naming it", async () => {
+    const { code, err } = await run(`http://hello:world@${httpBase}/mxml`, "Ping");
+    expect(code).toBe(2);
+    expect(err.join("\n")).toContain("/mxml and /manager are XML and HTML");
+  });
+});
+
 describe(`the amibridge executable on ${runtimeName}`, () => {
   const entry: Record<typeof runtimeName, string[]> = {
     node: [process.execPath, "bin/amibridge.mjs"],
@@ -107,8 +150,16 @@ describe(`the amibridge executable on ${runtimeName}`, () => {
   };
 
   test("runs one action in a real process and exits with the action's status", async () => {
+    await pingInProcess(url);
+  }, 30_000);
+
+  test("amibridge ami http://hello:world@127.0.0.1:PORT/rawman Ping, in a real process", async () => {
+    await pingInProcess(`http://hello:world@${httpBase}/rawman`);
+  }, 30_000);
+
+  async function pingInProcess(target: string): Promise<void> {
     const [command, ...args] = entry[runtimeName];
-    const child = spawn(command!, [...args, "ami", url, "Ping"], { cwd: join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command!, [...args, "ami", target, "Ping"], { cwd: join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../.."), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -116,5 +167,5 @@ describe(`the amibridge executable on ${runtimeName}`, () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     expect(JSON.parse(stdout).response.Ping).toBe("Pong");
-  }, 30_000);
+  }
 });

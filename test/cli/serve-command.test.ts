@@ -130,13 +130,13 @@ describe("amibridge serve", () => {
   }, 15_000);
 
   test("a wrong field stops start-up with exit 78, naming the path, what was expected and what came", async () => {
-    const path = writeConfig({ http: { prot: 8080 }, upstreams: [{ name: "pbx1", url: "http://nope" }] });
+    const path = writeConfig({ http: { prot: 8080 }, upstreams: [{ name: "pbx1", url: "ftp://nope" }] });
     const run = await serve(["--config", path]);
     expect(await run.exit).toBe(78);
     const log = run.err.join("\n");
     expect(log).toContain("http.prot");
     expect(log).toContain("upstreams[0].url");
-    expect(log).toContain("expected an ami:// or amis:// URL");
+    expect(log).toContain("expected an ami://, amis://, http:// or https:// URL");
   });
 
   test("an env override that does not validate names the variable, and hides the secret", async () => {

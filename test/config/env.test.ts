@@ -31,9 +31,9 @@ describe("AMI_URL", () => {
   });
 
   test("an invalid value is an error naming AMI_URL, with the password hidden", () => {
-    const error = configError(() => parse({}, { AMI_URL: "http://bridge:EnvSecret99@pbx" }));
+    const error = configError(() => parse({}, { AMI_URL: "ftp://bridge:EnvSecret99@pbx" }));
     expect(error.issues[0]).toMatchObject({ source: "AMI_URL", path: "upstreams[0].url" });
-    expect(error.message).toBe('AMI_URL (upstreams[0].url): expected an ami:// or amis:// URL, received "http://bridge:***@pbx"');
+    expect(error.message).toBe('AMI_URL (upstreams[0].url): expected an ami://, amis://, http:// or https:// URL, received "ftp://bridge:***@pbx"');
     expect(everythingShown(error)).not.toContain("EnvSecret99");
   });
 

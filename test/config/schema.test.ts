@@ -95,9 +95,9 @@ describe("a wrong field names its path, what was expected and what came", () => 
     ["empty hostname", { http: { hostname: "" } }, "http.hostname", "a host name or IP address", '""'],
     ["section of the wrong type", { http: [] }, "http", "an object", "an array"],
     ["shutdown grace past the timer limit", { http: { shutdownGraceMs: 2 ** 31 } }, "http.shutdownGraceMs", "an integer from 0 to 2147483647 (milliseconds)", "2147483648"],
-    ["upstream url scheme", { upstreams: [{ name: "a", url: "http://x" }] }, "upstreams[0].url", "an ami:// or amis:// URL", '"http://x"'],
-    ["upstream url without a user", { upstreams: [{ name: "a", url: "ami://pbx" }] }, "upstreams[0].url", "an ami:// or amis:// URL (a user name before @)", '"ami://pbx"'],
-    ["upstream url not a string", { upstreams: [{ name: "a", url: 5038 }] }, "upstreams[0].url", "an ami:// or amis:// URL", "5038"],
+    ["upstream url scheme", { upstreams: [{ name: "a", url: "ftp://x" }] }, "upstreams[0].url", "an ami://, amis://, http:// or https:// URL", '"ftp://x"'],
+    ["upstream url without a user", { upstreams: [{ name: "a", url: "ami://pbx" }] }, "upstreams[0].url", "an ami://, amis://, http:// or https:// URL (a user name before @)", '"ami://pbx"'],
+    ["upstream url not a string", { upstreams: [{ name: "a", url: 5038 }] }, "upstreams[0].url", "an ami://, amis://, http:// or https:// URL", "5038"],
     ["upstream name", { upstreams: [{ name: "pbx one", url: "ami://u:p@h" }] }, "upstreams[0].name", 'a name of 1-64 letters, digits, "_", "." or "-"', '"pbx one"'],
     ["missing upstream name", { upstreams: [{ url: "ami://u:p@h" }] }, "upstreams[0].name", "a value (this key is required)", "nothing"],
     ["events word", { upstreams: [{ ...upstream, events: "of" }] }, "upstreams[0].events", '"on", "off" or a non-empty list of event classes', '"of"'],
@@ -132,8 +132,8 @@ describe("a wrong field names its path, what was expected and what came", () => 
   }
 
   test("the message reads as the documentation promises", () => {
-    expect(configError(() => parse({ upstreams: [{ name: "a", url: "http://x" }] })).message).toBe(
-      'amibridge.json: upstreams[0].url: expected an ami:// or amis:// URL, received "http://x"',
+    expect(configError(() => parse({ upstreams: [{ name: "a", url: "ftp://x" }] })).message).toBe(
+      'amibridge.json: upstreams[0].url: expected an ami://, amis://, http:// or https:// URL, received "ftp://x"',
     );
     expect(configError(() => parse({ tokens: [token, { name: "b", token: "b-0123456789abcdef", read: ["calls"] }] })).message).toBe(
       'amibridge.json: tokens[1].read[0]: expected one of *, system, call, log, verbose, command, agent, user, config, dtmf, reporting, cdr, dialplan, originate, agi, cc, aoc, test, security, message, all, received "calls"',

@@ -82,7 +82,7 @@ describe("no secret ever reaches an error", () => {
   test("a URL keeps its shape with the password replaced", () => {
     const error = configError(() => parse({ upstreams: [{ name: "a", url: `ami://admin:${password}@pbx?auth=sha1` }] }));
     expect(error.message).toBe(
-      'amibridge.json: upstreams[0].url: expected an ami:// or amis:// URL (auth=plain or auth=md5, got auth=sha1), received "ami://admin:***@pbx?auth=sha1"',
+      'amibridge.json: upstreams[0].url: expected an ami://, amis://, http:// or https:// URL (auth=plain or auth=md5, got auth=sha1), received "ami://admin:***@pbx?auth=sha1"',
     );
   });
 });

@@ -26,6 +26,8 @@ export interface TestBridgeOptions extends Partial<Omit<BridgeOptions, "runtime"
   upstream?: Partial<Omit<UpstreamSpec, "name" | "url">>;
   /** Replaces the bridge's file port: a failing one, or `null` for a runtime without files (the edge). */
   files?: Files | null;
+  /** Reach every simulated PBX over AMI over HTTP: `cookie` (`/rawman`) or `digest` (`/arawman`). */
+  overHttp?: "cookie" | "digest";
 }
 
 /** What {@link startTestBridge} started. */
@@ -52,15 +54,21 @@ export async function startTestBridge(options: TestBridgeOptions = {}): Promise<
   const logs: string[] = [];
   const upstreams = [];
   for (const name of names) {
-    const pbx = new SimulatedPbx({ listen: runtime.listen, callTiming: FAST_CALLS, authFailureDelayMs: 20, ...options.pbx });
-    const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0, ...(options.tls ? { tls: options.tls } : {}) });
+    const pbx = new SimulatedPbx({ listen: runtime.listen, serve: runtime.serve, callTiming: FAST_CALLS, authFailureDelayMs: 20, ...options.pbx });
     pbxs.set(name, pbx);
-    const url = `${options.tls ? "amis" : "ami"}://${options.credentials ?? "hello:world"}@127.0.0.1:${port}`;
+    let url: string;
+    if (options.overHttp) {
+      const { port } = await pbx.startHttp({ hostname: "127.0.0.1", port: 0 });
+      url = `http://${options.credentials ?? "hello:world"}@127.0.0.1:${port}/${options.overHttp === "digest" ? "a" : ""}rawman`;
+    } else {
+      const { port } = await pbx.start({ hostname: "127.0.0.1", port: 0, ...(options.tls ? { tls: options.tls } : {}) });
+      url = `${options.tls ? "amis" : "ami"}://${options.credentials ?? "hello:world"}@127.0.0.1:${port}`;
+    }
     // Quick retries, also after refusals, so tests see several attempts; a test's own client settings win.
     const client = { reconnect: () => 50, keepalive: false as const, fatalRetryMinMs: 50, ...options.upstream?.client };
     upstreams.push({ name, url, ...options.upstream, client });
   }
-  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, tls: _tls, upstream: _upstream, files: _fileOption, ...bridgeOptions } = options;
+  const { servers: _servers, pbx: _pbx, waitReady = true, credentials: _credentials, tls: _tls, upstream: _upstream, files: _fileOption, overHttp: _overHttp, ...bridgeOptions } = options;
   const bridge = await createBridge({
     runtime,
     upstreams,

@@ -35,7 +35,8 @@ export async function login(ctx: ActionContext): Promise<void> {
   session.accept(user);
   ctx.success("Authentication accepted");
   const system = CLASS_BITS.system!;
-  if ((user.readMask & system) !== 0 && (session.eventMask & system) !== 0) {
+  // Over HTTP the login's answer carries no FullyBooted (http-rawman.txt).
+  if (session.kind === "tcp" && (user.readMask & system) !== 0 && (session.eventMask & system) !== 0) {
     const uptime = String(Math.floor((Date.now() - pbx.startedAt) / 1000));
     session.send([
       ["Event", "FullyBooted"],

@@ -6,6 +6,7 @@ import { coreShowChannels, hangup, redirect, status } from "./channels.ts";
 import { command } from "./command.ts";
 import { challenge, events, login, logoff } from "./login.ts";
 import { originate } from "./originate.ts";
+import { waitEvent } from "./waitevent.ts";
 
 const { system, call, command: commandClass, reporting, originate: originateClass, user } = CLASS_BITS as Record<string, number>;
 
@@ -46,6 +47,7 @@ export const ACTIONS: readonly ActionSpec[] = [
   spec("Setvar", "Sets a channel variable or function value.", call!, setvar),
   spec("Status", "List channel status.", system! | call! | reporting!, status),
   spec("UserEvent", "Send an arbitrary event.", user!, userEvent),
+  spec("WaitEvent", "Wait for an event to occur.", 0, waitEvent),
 ];
 
 /** The actions by lower-case name: action names are case-insensitive. */
