@@ -15,12 +15,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { cliCommand, repoRoot, runToEnd, ServeProcess, serveEnv, waitHealthy } from "./support/cli-process.ts";
-import { runtimeName } from "./support/runtime.ts";
+import { currentRuntime, runtimeName } from "./support/runtime.ts";
+import { freePort } from "./support/webhook-receiver.ts";
 import { SseReader } from "./support/sse.ts";
 
 const README = readFileSync(join(repoRoot, "README.md"), "utf8");
 const README_HTTP = "http://127.0.0.1:8080";
 const README_AMI = "127.0.0.1:5038";
+/** Where the README's webhook receiver listens; a free port here. */
+const README_RECEIVER = "127.0.0.1:3000";
+const RECEIVER_EXAMPLE = "examples/webhook-receiver.mjs";
 
 /** The shell commands of every code block right after a `<!-- demo` comment: comments dropped, `\` continuations joined. */
 function demoCommands(markdown: string): string[][] {
@@ -114,6 +118,7 @@ const originateResponses: Array<Record<string, any>> = [];
 const sideStream = new AbortController();
 
 beforeAll(async () => {
+  receiverPort = await freePort(await currentRuntime());
   const [command, ...args] = npmStartCommand();
   serve = new ServeProcess(command, args, { cwd: repoRoot, env: serveEnv({ AMIBRIDGE_PORT: "0" }) });
   base = await serve.listening(20_000);
@@ -140,7 +145,25 @@ afterAll(async () => {
 
 /** The command with the README's addresses replaced by this demo's. */
 function localize(command: string): string {
-  return command.replaceAll(README_HTTP, base).replaceAll(README_AMI, amiAddress);
+  return command.replaceAll(README_HTTP, base).replaceAll(README_AMI, amiAddress).replaceAll(README_RECEIVER, `127.0.0.1:${receiverPort}`);
+}
+
+/** A free port for the README's webhook receiver. */
+let receiverPort = 0;
+/** The secret of the subscription the README's webhook block created. */
+let webhookSecret: string | undefined;
+
+/** The README's receiver command, with the secret the subscription answered and this test's port. */
+function receiverCommand(command: string): string {
+  expect({ command, secret: webhookSecret?.startsWith("whsec_") }).toEqual({ command, secret: true });
+  // `env`: the runner execs the command, and `exec` takes no variable assignments before it.
+  return `env PORT=${receiverPort} ${command.replace("whsec_…", webhookSecret!)}`;
+}
+
+/** A subscription the README created: shown once with its secret. */
+function checkWebhook(command: string, json: Record<string, any>): void {
+  expect({ command, id: typeof json.id, secret: /^whsec_[A-Za-z0-9+/=]{20,}$/.test(json.secret ?? "") }).toEqual({ command, id: "string", secret: true });
+  webhookSecret = json.secret;
 }
 
 /** Runs one finished-by-itself command and checks that it showed what it promises. */
@@ -160,6 +183,7 @@ async function runCommand(command: string): Promise<void> {
   const json = JSON.parse(run.stdout) as Record<string, any>;
   if (/^curl\b.*\/v1\/calls\b/.test(command)) return checkCall(command, json);
   if (/\/v1\/callfiles\b/.test(command)) return checkCallFiles(command, json);
+  if (/^curl\b.*\/v1\/webhooks$/.test(command)) return checkWebhook(command, json);
   expect({ command, ok: json.ok }).toEqual({ command, ok: true });
   if (/\bCommand\b.*Command=/.test(command)) expect(Array.isArray(json.output)).toBe(true);
   if (/\/Originate\b/.test(command) || /\bami\b.*\bOriginate\b/.test(command)) {
@@ -234,7 +258,12 @@ describe(`the README's demo examples, against npm start's demo (${runtimeName})`
     expect(commands.some((command) => command.startsWith("curl ") && /-d '\{.*"channel"/.test(command) && command.endsWith("/v1/calls"))).toBe(true);
     expect(commands.some((command) => command.startsWith("curl ") && /\/v1\/calls\/[^?]+\?wait=ended/.test(command))).toBe(true);
     // Every example is one of the kinds this test knows how to check.
-    for (const command of commands) expect({ command, known: /^(curl |npx (amibridge|bun|deno) )/.test(command) }).toEqual({ command, known: true });
+    for (const command of commands) expect({ command, known: /^(curl |npx (amibridge|bun|deno) |WEBHOOK_SECRET='whsec_…' node examples\/webhook-receiver\.mjs$)/.test(command) }).toEqual({ command, known: true });
+  });
+
+  test("the README's webhook receiver is examples/webhook-receiver.mjs, as it is", () => {
+    const shown = /The receiver \(`npm install standardwebhooks`\)[^\n]*\n\n```js\n([\s\S]*?)```/.exec(README)?.[1];
+    expect(shown).toBe(readFileSync(join(repoRoot, RECEIVER_EXAMPLE), "utf8"));
   });
 
   test("npm start prints what the README shows (addresses aside)", () => {
@@ -249,8 +278,16 @@ describe(`the README's demo examples, against npm start's demo (${runtimeName})`
       try {
         // The stream is open once it printed its `retry:` line.
         for (const { command, running } of streams) await until(`${command} to start`, () => (running.stdout.includes("retry:") ? true : undefined), 10_000);
-        for (const command of block.filter((c) => !streams.some((s) => s.command === c))) await runCommand(command);
-        for (const { command, running } of streams) await checkStream(command, running);
+        const receivers = block.filter((command) => command.startsWith("WEBHOOK_SECRET="));
+        for (const command of block.filter((c) => !streams.some((s) => s.command === c) && !receivers.includes(c))) await runCommand(command);
+        // The receiver, as in a second terminal: it must print a verified delivery of a demo call's event.
+        for (const command of receivers) {
+          const running = new Running(receiverCommand(command));
+          streams.push({ command, running });
+          const line = await until(`${command} to print a verified delivery`, () => /^msg_\S+ (Newchannel|Hangup) \S+/m.exec(running.stdout)?.[0], 30_000);
+          expect(line).toMatch(/^msg_\S+ (Newchannel|Hangup) (PJSIP|Local)\//);
+        }
+        for (const { command, running } of streams) if (!receivers.includes(command)) await checkStream(command, running);
       } finally {
         for (const { running } of streams) await running.stop();
       }

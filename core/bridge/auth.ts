@@ -2,7 +2,7 @@
  * Bearer-token authentication for the HTTP API. Tokens are compared as SHA-256 digests in
  * constant time, so neither timing nor length tells an attacker how close a guess was.
  */
-import { OPEN_POLICY, type TokenPolicy } from "./grants.ts";
+import { type Grant, OPEN_POLICY, type TokenPolicy } from "./grants.ts";
 import { HttpProblem } from "./problem.ts";
 
 /** A token and what it may do. */
@@ -16,6 +16,8 @@ export interface AuthOptions {
   /** `open` lets every request through with {@link OPEN_POLICY}: only ever explicit. */
   mode: "tokens" | "open";
   tokens?: readonly TokenSpec[];
+  /** Grants open mode adds to {@link OPEN_POLICY}: only the demo uses it (`webhooks`, for a simulator on loopback). */
+  openGrants?: readonly Grant[];
 }
 
 const encoder = new TextEncoder();
@@ -37,9 +39,12 @@ export class Authenticator {
   readonly mode: "tokens" | "open";
   readonly #tokens: Promise<{ digest: Uint8Array; policy: TokenPolicy }[]>;
   readonly #count: number;
+  readonly #openPolicy: TokenPolicy;
 
   constructor(options: AuthOptions) {
     this.mode = options.mode;
+    const extra = (options.openGrants ?? []).filter((grant) => !OPEN_POLICY.grants.includes(grant));
+    this.#openPolicy = extra.length === 0 ? OPEN_POLICY : { ...OPEN_POLICY, grants: [...OPEN_POLICY.grants, ...extra] };
     const tokens = options.tokens ?? [];
     this.#count = tokens.length;
     this.#tokens = Promise.all(
@@ -58,7 +63,7 @@ export class Authenticator {
    * problem when it is missing or unknown.
    */
   async authenticate(request: Request): Promise<TokenPolicy> {
-    if (this.mode === "open") return OPEN_POLICY;
+    if (this.mode === "open") return this.#openPolicy;
     const header = request.headers.get("authorization");
     let token: string | undefined;
     if (header !== null) {

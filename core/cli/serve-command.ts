@@ -6,6 +6,7 @@
  */
 import { createBridge, type PluginStatus } from "../bridge/bridge.ts";
 import { BridgeError } from "../bridge/errors.ts";
+import type { Grant } from "../bridge/grants.ts";
 import type { BridgeJournalOptions } from "../bridge/journal.ts";
 import { JournalError } from "../journal/errors.ts";
 import { createLogger } from "../bridge/logger.ts";
@@ -150,6 +151,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   let demo: Demo | undefined;
   let upstreams = config.upstreams.map(toSpec);
   let authMode = config.http.auth;
+  let openGrants: Grant[] | undefined;
   if (checkOnly) return checkConfig(runtime, config, plugins, io);
   if (upstreams.length === 0) {
     try {
@@ -168,6 +170,13 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
       // Nothing real to protect: the demo opens the API on its own, and says so.
       authMode = "open";
       logger.warn(`auth: open (no token needed), because this is the demo: the upstream is a simulator${isLoopback(config.http.hostname) ? ` and the API listens on ${config.http.hostname} only` : ""}; with a real upstream the API requires tokens`);
+      if (isLoopback(config.http.hostname) && config.plugins["webhooks"] === undefined) {
+        // Webhooks to a receiver on this machine, as the README shows: only here, where the API
+        // itself is reachable from this machine alone and the upstream is a simulator.
+        openGrants = ["webhooks"];
+        config = { ...config, plugins: { ...config.plugins, webhooks: { allowNetworks: ["127.0.0.0/8", "::1/128"] } } };
+        logger.warn("webhooks: open too in the demo, to receivers on this machine only (127.0.0.0/8, ::1); elsewhere they need a token with the webhooks grant, and loopback and private addresses are refused");
+      }
     }
   } else if (authMode === "open") {
     logger.warn("auth: open (http.auth or AMIBRIDGE_AUTH): anyone who reaches this port may read events and send actions; Command and System still need a token with a grant");
@@ -179,7 +188,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   const journal: BridgeJournalOptions | undefined = config.journal ?? (demo && runtime.openJournal ? demoJournal(runtime) : undefined);
   let bridge;
   try {
-    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger, ...(journal ? { journal } : {}) }));
+    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger, ...(journal ? { journal } : {}), ...(openGrants ? { openGrants } : {}) }));
   } catch (error) {
     await demo?.close();
     if (error instanceof JournalError || (error instanceof BridgeError && error.code === "JOURNAL_UNAVAILABLE")) {

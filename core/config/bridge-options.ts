@@ -2,6 +2,7 @@
 import type { BridgeOptions } from "../bridge/bridge.ts";
 import type { BridgeJournalOptions } from "../bridge/journal.ts";
 import type { Logger } from "../bridge/logger.ts";
+import type { Grant } from "../bridge/grants.ts";
 import type { AnyPlugin } from "../bridge/plugin.ts";
 import type { UpstreamSpec } from "../bridge/upstream.ts";
 import type { Runtime } from "../ports.ts";
@@ -22,7 +23,7 @@ export function bridgeOptionsFromConfig(
   runtime: Runtime,
   config: BridgeConfig,
   plugins: readonly AnyPlugin[],
-  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger; journal?: BridgeJournalOptions },
+  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger; journal?: BridgeJournalOptions; openGrants?: readonly Grant[] },
 ): BridgeOptions {
   const pluginOptions: Record<string, unknown> = { ...config.plugins };
   // `events.subscriberQueue` is the events plugin's queue size, unless its own options say otherwise.
@@ -34,7 +35,7 @@ export function bridgeOptionsFromConfig(
     upstreams: run.upstreams,
     plugins,
     pluginOptions,
-    auth: { mode: run.authMode, tokens: config.tokens },
+    auth: { mode: run.authMode, tokens: config.tokens, ...(run.openGrants ? { openGrants: run.openGrants } : {}) },
     http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
     events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
     ...(run.journal ? { journal: run.journal } : {}),

@@ -57,6 +57,12 @@ describe("authentication", () => {
     expect(actionRefusal(p, "Command", { Command: "core show uptime" })).toContain('needs the "command" grant');
   });
 
+  test("openGrants (the demo's webhooks) add to the open policy, and only to it", async () => {
+    const open = new Authenticator({ mode: "open", openGrants: ["webhooks", "calls"] });
+    expect((await open.authenticate(get())).grants).toEqual(["calls", "redirect", "hangup", "callfiles", "webhooks"]);
+    expect((await new Authenticator({ mode: "open" }).authenticate(get())).grants).not.toContain("webhooks");
+  });
+
   test("no tokens configured: every request is refused", async () => {
     expect(await status(new Authenticator({ mode: "tokens" }).authenticate(get({ authorization: "Bearer anything-at-all-here" })))).toBe(401);
   });
