@@ -22,6 +22,8 @@ import { SseReader } from "./support/sse.ts";
 const README = readFileSync(join(repoRoot, "README.md"), "utf8");
 const README_HTTP = "http://127.0.0.1:8080";
 const README_AMI = "127.0.0.1:5038";
+/** Where the README's simulator answers AMI over HTTP. */
+const README_AMI_HTTP = "127.0.0.1:8088";
 /** Where the README's webhook receiver listens; a free port here. */
 const README_RECEIVER = "127.0.0.1:3000";
 const RECEIVER_EXAMPLE = "examples/webhook-receiver.mjs";
@@ -113,6 +115,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs: num
 let serve: ServeProcess;
 let base: string;
 let amiAddress: string;
+let amiHttpAddress: string;
 /** Every OriginateResponse the demo's bridge delivered, read from our own stream beside the README's. */
 const originateResponses: Array<Record<string, any>> = [];
 const sideStream = new AbortController();
@@ -125,6 +128,9 @@ beforeAll(async () => {
   const url = /simulated PBX: ami:\/\/hello:world@(127\.0\.0\.1:\d+)/.exec(serve.stderr);
   if (!url) throw new Error(`serve did not print the simulated PBX's URL; stderr:\n${serve.stderr}`);
   amiAddress = url[1]!;
+  const httpUrl = /AMI over HTTP too: http:\/\/hello:world@(127\.0\.0\.1:\d+)\/rawman/.exec(serve.stderr);
+  if (!httpUrl) throw new Error(`serve did not print the simulator's AMI-over-HTTP URL; stderr:\n${serve.stderr}`);
+  amiHttpAddress = httpUrl[1]!;
   await waitHealthy(base, 10_000);
   const response = await fetch(`${base}/v1/events?events=OriginateResponse`, { signal: sideStream.signal });
   const reader = new SseReader(response.body!);
@@ -145,7 +151,7 @@ afterAll(async () => {
 
 /** The command with the README's addresses replaced by this demo's. */
 function localize(command: string): string {
-  return command.replaceAll(README_HTTP, base).replaceAll(README_AMI, amiAddress).replaceAll(README_RECEIVER, `127.0.0.1:${receiverPort}`);
+  return command.replaceAll(README_HTTP, base).replaceAll(README_AMI, amiAddress).replaceAll(README_AMI_HTTP, amiHttpAddress).replaceAll(README_RECEIVER, `127.0.0.1:${receiverPort}`);
 }
 
 /** A free port for the README's webhook receiver. */
@@ -267,7 +273,7 @@ describe(`the README's demo examples, against npm start's demo (${runtimeName})`
   });
 
   test("npm start prints what the README shows (addresses aside)", () => {
-    const log = serve.stderr.replace(` (${README_AMI} is in use, so a random port)`, "").replaceAll(amiAddress, README_AMI).replaceAll(base, README_HTTP);
+    const log = serve.stderr.replace(` (${README_AMI} is in use, so a random port)`, "").replaceAll(amiHttpAddress, README_AMI_HTTP).replaceAll(amiAddress, README_AMI).replaceAll(base, README_HTTP);
     for (const line of demoOutput(README)) expect({ line, printed: log.includes(line) }).toEqual({ line, printed: true });
   });
 

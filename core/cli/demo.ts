@@ -11,6 +11,9 @@ import { defaultOutcome, SimulatedPbx, type CallOutcome, type Destination } from
 /** Where the demo's simulated Asterisk listens when the port is free: Asterisk's own default. */
 export const DEMO_AMI_PORT = 5038;
 
+/** Where the simulator also answers AMI over HTTP (`/rawman`, `/mxml`, `/manager`), Asterisk's own HTTP port. */
+export const DEMO_HTTP_PORT = 8088;
+
 /** The demo's manager login; public on purpose (README, log), since it guards only a simulator. */
 export const DEMO_LOGIN = "hello:world";
 
@@ -43,13 +46,15 @@ export interface Demo {
   readonly url: string;
   /** True when 5038 was taken and a random port was used instead. */
   readonly fellBack: boolean;
+  /** `http://hello:world@127.0.0.1:8088/rawman` (or another port when 8088 is taken); undefined when the runtime cannot serve HTTP. */
+  readonly httpUrl: string | undefined;
   /** Starts placing calls through `client` (the bridge's own upstream client); returns the stop function. */
   placeCalls(client: AmiSession): () => void;
 }
 
 function simulator(runtime: Runtime, spoolDir: string | undefined): SimulatedPbx {
   const spool = spoolDir && runtime.files ? { spool: { files: runtime.files, dir: spoolDir } } : {};
-  return new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING, ...spool });
+  return new SimulatedPbx({ listen: runtime.listen, outcome: demoOutcome, callTiming: DEMO_CALL_TIMING, ...spool, ...(runtime.serve ? { serve: runtime.serve } : {}) });
 }
 
 /** Removes a folder and everything in it (the demo's spool holds a few small files). */
@@ -69,17 +74,32 @@ export async function startDemo(runtime: Runtime): Promise<Demo> {
   const spoolDir = runtime.files ? await runtime.files.makeTempDir("amibridge-demo-spool-") : undefined;
   const pbx = simulator(runtime, spoolDir);
   try {
-    return demo(runtime, pbx, (await pbx.start({ hostname: "127.0.0.1", port: DEMO_AMI_PORT })).port, false, spoolDir);
+    const port = (await pbx.start({ hostname: "127.0.0.1", port: DEMO_AMI_PORT })).port;
+    return demo(runtime, pbx, port, false, spoolDir, await startHttp(pbx, runtime));
   } catch {
     // Usually a local Asterisk or a second demo holds the port; a fresh PBX takes any free one.
     await pbx.close();
   }
   const fresh = simulator(runtime, spoolDir);
-  return demo(runtime, fresh, (await fresh.start({ hostname: "127.0.0.1", port: 0 })).port, true, spoolDir);
+  const port = (await fresh.start({ hostname: "127.0.0.1", port: 0 })).port;
+  return demo(runtime, fresh, port, true, spoolDir, await startHttp(fresh, runtime));
 }
 
-function demo(runtime: Runtime, pbx: SimulatedPbx, port: number, fellBack: boolean, spoolDir: string | undefined): Demo {
+/** The simulator's AMI over HTTP on 8088, or on any free port when that is taken; undefined without an HTTP server. */
+async function startHttp(pbx: SimulatedPbx, runtime: Runtime): Promise<string | undefined> {
+  if (!runtime.serve) return undefined;
+  let port: number;
+  try {
+    port = (await pbx.startHttp({ hostname: "127.0.0.1", port: DEMO_HTTP_PORT })).port;
+  } catch {
+    port = (await pbx.startHttp({ hostname: "127.0.0.1", port: 0 })).port;
+  }
+  return `http://${DEMO_LOGIN}@127.0.0.1:${port}/rawman`;
+}
+
+function demo(runtime: Runtime, pbx: SimulatedPbx, port: number, fellBack: boolean, spoolDir: string | undefined, httpUrl: string | undefined): Demo {
   return {
+    httpUrl,
     pbx,
     spoolDir,
     async close() {
@@ -108,6 +128,7 @@ export function demoNotice(demo: Demo): string {
   return [
     "amibridge: demo mode: no upstream configured (no --config upstreams, no AMI_URL), so the bridge runs against the built-in simulated PBX (Asterisk 22)",
     `  simulated PBX: ${demo.url}${taken}; its login is public, it is a local simulator`,
+    ...(demo.httpUrl ? [`  AMI over HTTP too: ${demo.httpUrl}`] : []),
     `  a demo call every ${DEMO_CALL_INTERVAL_MS / 1000} s from PJSIP/2001, 2002 (answered), 2004 (busy) and 2005 (no answer) into context from-internal`,
     ...(demo.spoolDir ? [`  call files: the simulator's spool is ${demo.spoolDir} (POST /v1/callfiles, or amibridge callfile --spool ${demo.spoolDir} …)`] : []),
   ].join("\n");
