@@ -14,7 +14,7 @@ import { SimulatedPbx } from "../../../core/sim/mod.ts";
 import { cliCommand, repoRoot, serveEnv, ServeProcess, waitHealthy } from "../../support/cli-process.ts";
 import { currentRuntime, runtimeName } from "../../support/runtime.ts";
 import { SseReader, type SseMessage } from "../../support/sse.ts";
-import { startReceiver, type WebhookReceiver } from "../../support/webhook-receiver.ts";
+import { type ReceivedRequest, startReceiver, type WebhookReceiver } from "../../support/webhook-receiver.ts";
 import { verified } from "./helpers.ts";
 
 const ENDPOINT = "wh_kill";
@@ -24,16 +24,18 @@ let receiver: WebhookReceiver;
 let config: string;
 let secret: string;
 
+/** Slow answers, so deliveries queue up behind each other. */
+const slow = async () => {
+  await new Promise((wake) => setTimeout(wake, 15));
+  return 204;
+};
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "amibridge-whkill-"));
   const runtime = await currentRuntime();
   pbx = new SimulatedPbx({ listen: runtime.listen });
   const pbxPort = (await pbx.start({ hostname: "127.0.0.1", port: 0 })).port;
-  // Slow answers, so a delivery is in flight when the bridge dies.
-  receiver = await startReceiver(runtime, async () => {
-    await new Promise((wake) => setTimeout(wake, 15));
-    return 204;
-  });
+  receiver = await startReceiver(runtime, slow);
   secret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))))}`;
   config = join(dir, "amibridge.json");
   writeFileSync(
@@ -111,22 +113,31 @@ async function waitDelivered(expected: readonly string[], timeoutMs = 30_000): P
 describe(`amibridge serve on ${runtimeName} with webhooks and a journal, killed with SIGKILL`, () => {
   test("restarted: every accepted event is delivered at least once, a duplicate keeps its webhook-id, and the lost ones are reported as a gap", async () => {
     const first = serve();
-    let deliveredBeforeKill: number;
+    let inFlight: ReceivedRequest;
     try {
       const base = await first.listening(30_000);
       await waitHealthy(base, 15_000);
       emit(1, 100);
       await receiver.waitFor(5, 15_000);
       // A burst from Asterisk: some committed, some not, when the process dies mid-delivery.
+      // The next delivery gets no answer until the bridge is dead: it is in flight at the kill.
+      let release!: () => void;
+      const held = new Promise<void>((wake) => (release = wake));
+      receiver.respond(async () => {
+        await held;
+        return 204;
+      });
       emit(101, 500);
-      await receiver.waitFor(receiver.requests.length + 1, 15_000);
+      const inFlightAt = receiver.requests.length;
+      await receiver.waitFor(inFlightAt + 1, 15_000);
       const exit = await first.stop("SIGKILL");
       expect(exit.signal).toBe("SIGKILL");
-      deliveredBeforeKill = receiver.requests.length;
+      inFlight = receiver.requests[inFlightAt]!;
+      receiver.respond(slow);
+      release();
     } finally {
       await first.dispose();
     }
-    expect(deliveredBeforeKill).toBeGreaterThanOrEqual(6);
 
     const second = serve();
     try {
@@ -141,6 +152,11 @@ describe(`amibridge serve on ${runtimeName} with webhooks and a journal, killed 
       const gaps = all.filter((m) => m.event === "gap").map(data);
       expect(gaps).toHaveLength(1);
       expect(gaps[0]).toMatchObject({ type: "gap", reason: "restarted", server: "pbx1" });
+      // The gap sits between the runs: the old run's committed records end at its lastSeq, the new run numbers on above it.
+      const at = all.findIndex((m) => m.event === "gap");
+      expect(all.slice(0, at).map((m) => Number(m.id)).every((id) => id <= gaps[0]!.lastSeq!)).toBe(true);
+      expect(all.slice(at + 1).map((m) => Number(m.id)).every((id) => id > gaps[0]!.seq)).toBe(true);
+      expect(all.slice(at + 1).filter((m) => data(m).name === "UserEvent").every((m) => Number(data(m).headers!["Index"]) > 10_000)).toBe(true);
       const accepted = all.filter((m) => data(m).name === "UserEvent").map((m) => data(m).headers!["Index"]!);
       // The first 100 were delivered before the burst, so the journal had them; the new run's too.
       for (let i = 1; i <= 100; i++) expect(accepted).toContain(String(i));
@@ -153,6 +169,10 @@ describe(`amibridge serve on ${runtimeName} with webhooks and a journal, killed 
       expect([...byIndex.keys()].filter((index) => !accepted.includes(index))).toEqual([]);
       // A duplicate (the delivery in flight at the kill, sent again) keeps its webhook-id.
       for (const [index, ids] of byIndex) expect({ index, ids: [...new Set(ids)] }).toEqual({ index, ids: [ids[0]!] });
+      // The delivery held at the kill was sent again by the new run, with its webhook-id.
+      const heldIndex = (verified(inFlight, secret) as { headers: Record<string, string> }).headers["Index"]!;
+      expect(byIndex.get(heldIndex)!.length).toBeGreaterThanOrEqual(2);
+      expect(byIndex.get(heldIndex)![0]).toBe(inFlight.headers["webhook-id"]!);
       // Different events never share a webhook-id.
       const firstIds = [...byIndex.values()].map((ids) => ids[0]!);
       expect(new Set(firstIds).size).toBe(firstIds.length);
