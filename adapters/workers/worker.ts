@@ -3,26 +3,21 @@
  * runtime, as the module worker's `fetch`.
  *
  * - With a Durable Object bound as `AMI_UPSTREAM` (class {@link AmiUpstream}), each upstream gets
- *   one object that holds its AMI session, keeps the event bus and serves SSE and WebSocket
- *   subscribers, so events work at the edge; requests go to it by `?server=` (or the only upstream).
+ *   one object that holds its AMI session, keeps the event bus, serves SSE and WebSocket
+ *   subscribers and tracks calls (the calls plugin reads the same bus, so a call's events and its
+ *   OriginateResponse reach the bridge that placed it); see routing.ts for which object answers.
  * - Without one, each request builds a bridge for its action: connect, log in (MD5 unless the URL
- *   says `auth=plain`), send, log off. Event streams then need the Durable Object, and say so.
+ *   says `auth=plain`), send, log off. Event streams and calls then need the Durable Object, and say so.
  */
 import type { Bridge } from "../../core/bridge/bridge.ts";
 import { actionsPlugin, healthPlugin, metricsPlugin, openapiPlugin, tlsPlugin } from "../../plugins/mod.ts";
 import { edgeConfig, refusalResponse, startEdgeBridge } from "./bridge.ts";
 import type { WorkerEnv } from "./runtime.ts";
+import { isCallPath, problem, routeToObject, UPSTREAM_HEADER } from "./routing.ts";
 import { upgradeWebSocket } from "./websocket.ts";
 
-/** The header that tells a Durable Object which upstream it is (set by the worker, never by a client). */
-const UPSTREAM_HEADER = "x-amibridge-upstream";
 /** How often an object with a live AMI session asks to be woken, so the platform keeps it. */
 const KEEPALIVE_MS = 30_000;
-
-function problem(status: number, detail: string): Response {
-  const title = status === 400 ? "Bad Request" : "Not Implemented";
-  return new Response(JSON.stringify({ type: "about:blank", title, status, detail }), { status, headers: { "content-type": "application/problem+json" } });
-}
 
 /** Resolves once every upstream is ready or has given up, or after `ms`. */
 async function untilSettled(bridge: Bridge, ms: number): Promise<void> {
@@ -79,6 +74,9 @@ async function answerAlone(request: Request, env: WorkerEnv, ctx: WorkersExecuti
   if (path.startsWith("/v1/events")) {
     return problem(501, "event streams need a Durable Object that holds the AMI session: bind one as AMI_UPSTREAM (class AmiUpstream; see adapters/workers/wrangler.toml)");
   }
+  if (isCallPath(path)) {
+    return problem(501, "call tracking (/v1/calls, /v1/channels) needs a Durable Object that holds the AMI session, so the call's events and its OriginateResponse reach the bridge that placed it: bind one as AMI_UPSTREAM (class AmiUpstream; see adapters/workers/wrangler.toml), or originate without tracking with POST /v1/actions/Originate");
+  }
   let bridge: Bridge;
   try {
     bridge = await startEdgeBridge(env, { plugins: REQUEST_PLUGINS, oneShot: true });
@@ -104,16 +102,6 @@ export default {
     } catch (error) {
       return refusalResponse(error);
     }
-    const url = new URL(request.url);
-    const asked = url.searchParams.get("server");
-    let target = asked !== null && names.includes(asked) ? asked : names.length === 1 ? names[0]! : undefined;
-    if (target === undefined) {
-      if (asked !== null) return problem(400, `expected a server name (one of ${names.join(", ")}), got ${JSON.stringify(asked)}`);
-      if (url.pathname.startsWith("/v1/events")) return problem(400, `expected ?server= naming the upstream whose events to stream (one of ${names.join(", ")}): each upstream's events live in its own Durable Object`);
-      target = names[0]!;
-    }
-    const forwarded = new Request(request);
-    forwarded.headers.set(UPSTREAM_HEADER, target);
-    return namespace.get(namespace.idFromName(target)).fetch(forwarded);
+    return routeToObject(namespace, request, names);
   },
 };
