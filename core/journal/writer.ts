@@ -124,6 +124,8 @@ export class JournalWriter {
   #wakeRetry: (() => void) | undefined;
   #stopped = false;
   #backlog = false;
+  /** Set while the writer's own notice is being published (it comes back through `add`). */
+  #raising = false;
   /** drop-oldest is removing undelivered records: said once, then every noticeEveryMs. */
   #dropping = false;
   /** Highest sequence number that went live uncommitted, and the one last stored as {@link SEQ_MARK_KEY}. */
@@ -166,7 +168,10 @@ export class JournalWriter {
   /** Takes an entry for the next commit; false when it is not accepted (counted, and said in a notice). */
   add(entry: BusEntry): boolean {
     this.#lastAdded = entry.seq;
-    if (this.#closed || this.#stopped || this.#pending.length + this.#inflight >= this.maxPending) {
+    // The writer's own notices are journaled even when it refuses the rest: a consumer reading the
+    // journal (a webhook) learns from them why sequence numbers are missing. They are rare by design.
+    const own = this.#raising && entry.type !== "event";
+    if (this.#closed || (!own && (this.#stopped || this.#pending.length + this.#inflight >= this.maxPending))) {
       if (!this.#closed && !this.#stopped && !this.#backlog) {
         this.#backlog = true;
         this.#notice("journal.full", { reason: "backlog", pending: this.#pending.length + this.#inflight, maxPending: this.maxPending });
@@ -405,10 +410,13 @@ export class JournalWriter {
   #notice(type: (typeof JOURNAL_NOTICES)[number], fields: Record<string, unknown>): void {
     // After the current step: the notice is itself a bus entry that comes back through `add`.
     queueMicrotask(() => {
+      this.#raising = true;
       try {
         this.#options.onNotice?.(type, fields);
       } catch (error) {
         this.#options.onError?.(`publishing ${type} failed`, error);
+      } finally {
+        this.#raising = false;
       }
     });
   }

@@ -136,6 +136,8 @@ export class Endpoint {
     this.replay = state.replay;
     this.short = state.short;
     this.failingSince = state.failingSince;
+    // Declared before anything is read, so journal retention keeps what this endpoint still owes from the start.
+    if (!state.cursorStored) await this.#persist({ cursor: this.cursor });
     if (this.state === "active" && !this.#controller.signal.aborted) this.#loop = this.#run(this.#controller.signal);
   }
 
