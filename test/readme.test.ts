@@ -11,35 +11,47 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { cliCommand, repoRoot, runToEnd, ServeProcess, serveEnv, waitHealthy } from "./support/cli-process.ts";
 import { runtimeName } from "./support/runtime.ts";
 import { SseReader } from "./support/sse.ts";
+import { currentRuntime } from "./support/runtime.ts";
+import { freePort } from "./support/webhook-receiver.ts";
 
 const README = readFileSync(join(repoRoot, "README.md"), "utf8");
 const README_HTTP = "http://127.0.0.1:8080";
 const README_AMI = "127.0.0.1:5038";
+/** Where the README's webhook receiver listens; swapped for a free port here. */
+const README_RECEIVER_PORT = 3000;
 
-/** The shell commands of every code block right after a `<!-- demo` comment: comments dropped, `\` continuations joined. */
-function demoCommands(markdown: string): string[][] {
-  const blocks: string[][] = [];
-  const pattern = /<!-- demo[^>]*-->\s*\n```(?:sh|bash)\n([\s\S]*?)\n```/g;
-  for (const [, body] of markdown.matchAll(pattern)) {
-    const commands: string[] = [];
-    let current = "";
-    for (const line of body!.split("\n")) {
-      if (current === "" && (line.trim() === "" || line.trim().startsWith("#"))) continue;
-      current += line.endsWith("\\") ? `${line.slice(0, -1)} ` : line;
-      if (!line.endsWith("\\")) {
-        commands.push(current.trim());
-        current = "";
-      }
+/** The commands of a shell block: comments dropped, `\` continuations joined. */
+function shellCommands(body: string): string[] {
+  const commands: string[] = [];
+  let current = "";
+  for (const line of body.split("\n")) {
+    if (current === "" && (line.trim() === "" || line.trim().startsWith("#"))) continue;
+    current += line.endsWith("\\") ? `${line.slice(0, -1)} ` : line;
+    if (!line.endsWith("\\")) {
+      commands.push(current.trim());
+      current = "";
     }
-    blocks.push(commands);
   }
-  return blocks;
+  return commands;
+}
+
+/** The shell commands of every code block right after a `<!-- demo` comment. */
+function demoCommands(markdown: string): string[][] {
+  const pattern = /<!-- demo[^>]*-->\s*\n```(?:sh|bash)\n([\s\S]*?)\n```/g;
+  return [...markdown.matchAll(pattern)].map(([, body]) => shellCommands(body!));
+}
+
+/** The code blocks right after a `<!-- webhook-demo` comment, in order: their language and text. */
+function webhookDemoBlocks(markdown: string): Array<{ lang: string; body: string }> {
+  const pattern = /<!-- webhook-demo[^>]*-->\s*\n```(\w+)\n([\s\S]*?)\n```/g;
+  return [...markdown.matchAll(pattern)].map(([, lang, body]) => ({ lang: lang!, body: body! }));
 }
 
 /** The ```text block of the demo section: what `npm start` prints. */
@@ -68,13 +80,16 @@ function glob(pattern: string): RegExp {
 /** A command left running (a stream), its output collected as it comes. */
 class Running {
   stdout = "";
+  stderr = "";
   readonly #child: ChildProcess;
   readonly closed: Promise<void>;
 
-  constructor(command: string) {
-    // `exec`: the command replaces the shell, so killing the child stops curl itself.
-    this.#child = spawn("sh", ["-c", `exec ${command}`], { cwd: repoRoot, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  constructor(command: string, cwd = repoRoot) {
+    // `exec` (after any `NAME=value` assignments): the command replaces the shell, so killing the child stops it.
+    const [, assignments, rest] = /^((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)([\s\S]*)$/.exec(command)!;
+    this.#child = spawn("sh", ["-c", `${assignments}exec ${rest}`], { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
     this.#child.stdout!.on("data", (chunk: Buffer) => (this.stdout += chunk.toString("utf8")));
+    this.#child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString("utf8")));
     this.closed = new Promise((resolve) => this.#child.once("close", () => resolve()));
   }
 
@@ -233,4 +248,60 @@ describe(`the README's demo examples, against npm start's demo (${runtimeName})`
       }
     }
   }, 180_000);
+
+  test("the Webhooks section: subscribe with curl, run the receiver as written, enable: deliveries arrive and the receiver verifies them with standardwebhooks", async () => {
+    const blocks = webhookDemoBlocks(README);
+    expect(blocks.map((block) => block.lang)).toEqual(["sh", "js", "sh"]);
+    const port = await freePort(await currentRuntime());
+    const local = (text: string) => localize(text).replaceAll(`127.0.0.1:${README_RECEIVER_PORT}`, `127.0.0.1:${port}`).replaceAll(`.listen(${README_RECEIVER_PORT})`, `.listen(${port})`);
+    // Subscribe: 201, paused, with its secret shown this once.
+    const [subscribe, ...others] = shellCommands(blocks[0]!.body);
+    expect(others).toEqual([]);
+    const made = await runToEnd("sh", ["-c", `exec ${local(subscribe!)}`], { env: childEnv(), timeoutMs: 20_000 });
+    expect({ code: made.code, stderr: made.stderr.slice(-500) }).toEqual({ code: 0, stderr: made.stderr.slice(-500) });
+    const created = JSON.parse(made.stdout) as Record<string, any>;
+    const id = String(created["id"]);
+    const secret = String(created["secret"]);
+    expect({ id: /^wh_\w+$/.test(id), state: created["state"], secret: /^whsec_\S+$/.test(secret) }).toEqual({ id: true, state: "paused", secret: true });
+    const fill = (command: string) => local(command).replaceAll("whsec_…", secret).replaceAll("wh_…", id);
+
+    // The receiver, as written, in a folder of its own that finds this repository's standardwebhooks.
+    const work = mkdtempSync(join(tmpdir(), "amibridge-readme-receiver-"));
+    symlinkSync(join(repoRoot, "node_modules"), join(work, "node_modules"));
+    writeFileSync(join(work, "receiver.mjs"), local(blocks[1]!.body));
+    const commands = shellCommands(blocks[2]!.body);
+    const start = commands.find((command) => /\bnode receiver\.mjs$/.test(command));
+    expect(start).toBeDefined();
+    const receiver = new Running(fill(start!), work);
+    try {
+      // Up, and refusing what is not signed with the secret.
+      let status: number | undefined;
+      const deadline = Date.now() + 15_000;
+      while (status === undefined) {
+        status = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: "{}" }).then((r) => r.status, () => undefined);
+        if (status === undefined && Date.now() > deadline) throw new Error(`the README's receiver did not listen on ${port}: ${receiver.stdout}${receiver.stderr.slice(-1000)}`);
+        if (status === undefined) await new Promise((wake) => setTimeout(wake, 100));
+      }
+      expect(status).toBe(400);
+      for (const command of commands.filter((command) => command !== start)) {
+        const run = await runToEnd("sh", ["-c", `exec ${fill(command)}`], { env: childEnv(), timeoutMs: 20_000 });
+        expect({ command, code: run.code }).toEqual({ command, code: 0 });
+        const answer = JSON.parse(run.stdout) as Record<string, any>;
+        expect({ command, id: answer["id"], state: answer["state"] }).toEqual({ command, id, state: "active" });
+      }
+      // The demo places a call every 5 s: its Newchannel and Hangup events arrive, verified by the receiver.
+      const lines = await until(
+        "a delivery the receiver verified",
+        () => {
+          const found = receiver.stdout.split("\n").filter((line) => line.trim() !== "");
+          return found.length > 0 ? found : undefined;
+        },
+        30_000,
+      );
+      for (const line of lines) expect(line).toMatch(new RegExp(`^msg_${id}_\\d+ (Newchannel|Hangup) \\S+$`));
+    } finally {
+      await receiver.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -16,6 +16,8 @@ export interface AuthOptions {
   /** `open` lets every request through with {@link OPEN_POLICY}: only ever explicit. */
   mode: "tokens" | "open";
   tokens?: readonly TokenSpec[];
+  /** What `open` gives everyone; default {@link OPEN_POLICY}. Only the demo widens it (core/cli/serve-command.ts). */
+  openPolicy?: TokenPolicy;
 }
 
 const encoder = new TextEncoder();
@@ -37,9 +39,11 @@ export class Authenticator {
   readonly mode: "tokens" | "open";
   readonly #tokens: Promise<{ digest: Uint8Array; policy: TokenPolicy }[]>;
   readonly #count: number;
+  readonly #open: TokenPolicy;
 
   constructor(options: AuthOptions) {
     this.mode = options.mode;
+    this.#open = options.openPolicy ?? OPEN_POLICY;
     const tokens = options.tokens ?? [];
     this.#count = tokens.length;
     this.#tokens = Promise.all(
@@ -58,7 +62,7 @@ export class Authenticator {
    * problem when it is missing or unknown.
    */
   async authenticate(request: Request): Promise<TokenPolicy> {
-    if (this.mode === "open") return OPEN_POLICY;
+    if (this.mode === "open") return this.#open;
     const header = request.headers.get("authorization");
     let token: string | undefined;
     if (header !== null) {

@@ -4,6 +4,7 @@
  * few seconds from the phones of a small office, so the console and the README's examples show
  * something at once.
  */
+import { OPEN_POLICY, type TokenPolicy } from "../bridge/grants.ts";
 import type { AmiClient } from "../client/client.ts";
 import type { Runtime } from "../ports.ts";
 import { defaultOutcome, SimulatedPbx, type CallOutcome, type Destination } from "../sim/mod.ts";
@@ -90,4 +91,21 @@ export function demoNotice(demo: Demo): string {
     `  simulated PBX: ${demo.url}${taken}; its login is public, it is a local simulator`,
     `  a demo call every ${DEMO_CALL_INTERVAL_MS / 1000} s from PJSIP/2001, 2002 (answered), 2004 (busy) and 2005 (no answer) into context from-internal`,
   ].join("\n");
+}
+
+/**
+ * The demo's open policy: {@link OPEN_POLICY} and the `webhooks` grant, so the README's curl can
+ * make a subscription without a token. Only for the demo with its API on loopback: nothing real
+ * is upstream and only this machine reaches the API.
+ */
+export const DEMO_OPEN_POLICY: TokenPolicy = { ...OPEN_POLICY, grants: [...OPEN_POLICY.grants, "webhooks"] };
+
+/** Where the demo lets webhooks deliver although the SSRF guard refuses it elsewhere: this machine, for a local receiver. */
+export const DEMO_WEBHOOK_NETWORKS: readonly string[] = ["127.0.0.0/8", "::1/128"];
+
+/** The demo's webhook options: the config's, with loopback receivers allowed. */
+export function demoWebhookOptions(configured: unknown): Record<string, unknown> {
+  const options = typeof configured === "object" && configured !== null ? (configured as Record<string, unknown>) : {};
+  const allow = Array.isArray(options["allowNetworks"]) ? (options["allowNetworks"] as unknown[]) : [];
+  return { ...options, allowNetworks: [...allow, ...DEMO_WEBHOOK_NETWORKS.filter((block) => !allow.includes(block))] };
 }

@@ -18,7 +18,7 @@ import { redactUrl } from "../client/url.ts";
 import type { Runtime } from "../ports.ts";
 import { EXIT, type CliIo } from "./ami-command.ts";
 import { splitOptions } from "./args.ts";
-import { type Demo, demoNotice, startDemo } from "./demo.ts";
+import { type Demo, DEMO_OPEN_POLICY, DEMO_WEBHOOK_NETWORKS, demoNotice, demoWebhookOptions, startDemo } from "./demo.ts";
 
 /** Exit code for a configuration that does not validate (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -61,9 +61,11 @@ function bridgeOptions(
   runtime: Runtime,
   config: BridgeConfig,
   plugins: PluginList,
-  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger; journal?: BridgeJournalOptions },
+  run: { upstreams: UpstreamSpec[]; authMode: "tokens" | "open"; logger?: Logger; journal?: BridgeJournalOptions; localDemo?: boolean },
 ): BridgeOptions {
   const pluginOptions: Record<string, unknown> = { ...config.plugins };
+  // The local demo (simulator upstream, API on loopback) lets webhooks reach a receiver on this machine.
+  if (run.localDemo && plugins.some((plugin) => plugin.definition.name === "webhooks")) pluginOptions["webhooks"] = demoWebhookOptions(config.plugins["webhooks"]);
   // `events.subscriberQueue` is the events plugin's queue size, unless its own options say otherwise.
   if (plugins.some((plugin) => plugin.definition.name === "events")) {
     pluginOptions["events"] = { subscriberQueue: config.events.subscriberQueue, ...(config.plugins["events"] as object | undefined) };
@@ -73,7 +75,7 @@ function bridgeOptions(
     upstreams: run.upstreams,
     plugins,
     pluginOptions,
-    auth: { mode: run.authMode, tokens: config.tokens },
+    auth: { mode: run.authMode, tokens: config.tokens, ...(run.localDemo ? { openPolicy: DEMO_OPEN_POLICY } : {}) },
     http: { maxBodyBytes: config.http.maxBodyBytes, corsOrigins: config.http.corsOrigins },
     events: { ring: config.events.ring, maxSubscribers: config.events.maxSubscribers },
     ...(run.journal ? { journal: run.journal } : {}),
@@ -184,16 +186,23 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   let demo: Demo | undefined;
   let upstreams = config.upstreams.map(toSpec);
   let authMode = config.http.auth;
+  let localDemo = false;
   if (checkOnly) return checkConfig(runtime, config, plugins, io);
   if (upstreams.length === 0) {
     demo = await startDemo(runtime);
     // Written directly, not through the logger, which would mask the demo's (public) password.
     io.err(demoNotice(demo));
     upstreams = [{ name: "demo", url: demo.url }];
+    localDemo = isLoopback(config.http.hostname);
+    const webhooks = plugins.some((plugin) => plugin.definition.name === "webhooks");
     if (config.tokens.length === 0 && authMode !== "open") {
       // Nothing real to protect: the demo opens the API on its own, and says so.
       authMode = "open";
-      logger.warn(`auth: open (no token needed), because this is the demo: the upstream is a simulator${isLoopback(config.http.hostname) ? ` and the API listens on ${config.http.hostname} only` : ""}; with a real upstream the API requires tokens`);
+      const grant = localDemo && webhooks ? ", webhooks included" : "";
+      logger.warn(`auth: open (no token needed${grant}), because this is the demo: the upstream is a simulator${localDemo ? ` and the API listens on ${config.http.hostname} only` : ""}; with a real upstream the API requires tokens`);
+    }
+    if (localDemo && webhooks) {
+      logger.warn(`webhooks: this demo may deliver to receivers on this machine (${DEMO_WEBHOOK_NETWORKS.join(", ")}), which the SSRF guard refuses otherwise; with a real upstream only plugins.webhooks.allowNetworks allows them`);
     }
   } else if (authMode === "open") {
     logger.warn("auth: open (http.auth or AMIBRIDGE_AUTH): anyone who reaches this port may read events and send actions; Command and System still need a token with a grant");
@@ -205,7 +214,7 @@ export async function serveCommand(runtime: Runtime, args: readonly string[], io
   const journal: BridgeJournalOptions | undefined = config.journal ?? (demo && runtime.openJournal ? demoJournal(runtime) : undefined);
   let bridge;
   try {
-    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger, ...(journal ? { journal } : {}) }));
+    bridge = await createBridge(bridgeOptions(runtime, config, plugins, { upstreams, authMode, logger, localDemo, ...(journal ? { journal } : {}) }));
   } catch (error) {
     await demo?.pbx.close();
     if (error instanceof JournalError || (error instanceof BridgeError && error.code === "JOURNAL_UNAVAILABLE")) {
