@@ -8,6 +8,7 @@
 import type { BusEntry } from "../../core/bridge/entry.ts";
 import type { EventBus } from "../../core/bridge/bus.ts";
 import type { Logger } from "../../core/bridge/logger.ts";
+import { HttpConnectionPool } from "../../core/http/connection-pool.ts";
 import { type AttemptContext, type AttemptResult, attemptDelivery } from "./attempt.ts";
 import { type Batch, batchBody, batchSize, firstSeq, type QueuedEntry, readInto, type ReaderContext, readReplayPiece } from "./batches.ts";
 import { DeliveryLog, type AttemptRecord } from "./delivery-log.ts";
@@ -95,6 +96,8 @@ export class Endpoint {
   readonly #signer: Signer;
   readonly #url: URL;
   readonly #controller = new AbortController();
+  /** Keep-alive connections to the receiver, one per delivery that may be in flight. */
+  readonly #connections: HttpConnectionPool;
   readonly #wake = new Wake();
   readonly #pending: Batch[] = [];
   readonly #inFlight = new Set<Batch>();
@@ -118,6 +121,7 @@ export class Endpoint {
     this.log = new DeliveryLog(deps.settings.attemptLog);
     this.#signer = new Signer(subscription.secrets);
     this.#url = new URL(subscription.url);
+    this.#connections = new HttpConnectionPool({ maxIdle: subscription.ordered ? 1 : subscription.concurrency });
     if (predicate instanceof Error) {
       this.state = "invalid";
       this.reason = predicate.message;
@@ -150,6 +154,7 @@ export class Endpoint {
   async stop(): Promise<void> {
     this.#controller.abort();
     await this.#loop;
+    this.#connections.close();
     await this.#writes;
   }
 
@@ -303,7 +308,7 @@ export class Endpoint {
       if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, settings.maxRetryAfterMs));
       if (delay > 0 && !(await sleep(delay, signal))) return "stopped";
       if (signal.aborted) return "stopped";
-      const result = await attemptDelivery(this.#deps.attempt, this.#url, this.#signer, id, body, this.subscription.timeoutMs, signal);
+      const result = await attemptDelivery(this.#deps.attempt, this.#url, this.#signer, id, body, this.subscription.timeoutMs, signal, this.#connections);
       // Aborted mid-attempt (shutdown, disabled, changed): no verdict on the receiver.
       if (signal.aborted) return "stopped";
       last = result;
@@ -339,6 +344,7 @@ export class Endpoint {
     this.state = "disabled";
     this.reason = reason;
     this.#controller.abort();
+    this.#connections.close();
     this.#deps.logger.warn(`webhook ${this.id} disabled: ${reason}`);
     this.#deps.hooks.disabled(this, reason);
     return "stopped";
