@@ -37,7 +37,7 @@ const decoder = new TextDecoder();
 export async function attemptDelivery(context: AttemptContext, url: URL, signer: Signer, id: string, body: Uint8Array, timeoutMs: number, signal?: AbortSignal, pool?: HttpConnectionPool): Promise<AttemptResult> {
   const started = Date.now();
   try {
-    const signed = await signer.headers(id, body, started);
+    const signed = signer.headers(id, body, started);
     const response = await httpPost({
       connect: context.connect,
       ...(context.resolve ? { resolve: context.resolve } : {}),

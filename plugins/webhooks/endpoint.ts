@@ -76,6 +76,8 @@ const JOURNAL_RETRY_MS = 1000;
  * keeps that memory (and what a restart sends again) finite.
  */
 const MAX_PENDING = 10_000;
+/** Longest wait of a cursor-only write; see `#persist`. */
+const CURSOR_WRITE_MS = 50;
 
 /** One endpoint; see the module comment. */
 export class Endpoint {
@@ -110,6 +112,7 @@ export class Endpoint {
   #writes: Promise<void> = Promise.resolve();
   #changes: Changes = {};
   #writeQueued = false;
+  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly subscription: StoredSubscription,
@@ -141,7 +144,7 @@ export class Endpoint {
     this.short = state.short;
     this.failingSince = state.failingSince;
     // Declared before anything is read, so journal retention keeps what this endpoint still owes from the start.
-    if (!state.cursorStored) await this.#persist({ cursor: this.cursor });
+    if (!state.cursorStored) await this.#deps.store.update(this.id, { cursor: this.cursor });
     if (this.state === "active" && !this.#controller.signal.aborted) this.#loop = this.#run(this.#controller.signal);
   }
 
@@ -155,7 +158,7 @@ export class Endpoint {
     this.#controller.abort();
     await this.#loop;
     this.#connections.close();
-    await this.#writes;
+    await this.#write();
   }
 
   /** Queues `ranges` to be sent again (durably), after what is in flight. */
@@ -388,10 +391,32 @@ export class Endpoint {
     return this.#persist(changes);
   }
 
-  /** Queues a write; writes run one at a time, and changes queued meanwhile go in one transaction. */
+  /**
+   * Queues a write; writes run one at a time, and changes queued meanwhile go in one transaction.
+   * A change of the cursor alone waits up to {@link CURSOR_WRITE_MS}, so a run of deliveries
+   * shares one write: after a crash that much more is sent again (same webhook-ids), never less.
+   */
   #persist(changes: Changes): Promise<void> {
     if (Object.keys(changes).length === 0) return this.#writes;
     this.#changes = { ...this.#changes, ...changes };
+    if (Object.keys(this.#changes).every((name) => name === "cursor") && !this.#controller.signal.aborted) {
+      if (this.#cursorTimer === undefined && !this.#writeQueued) {
+        this.#cursorTimer = setTimeout(() => {
+          this.#cursorTimer = undefined;
+          void this.#write();
+        }, CURSOR_WRITE_MS);
+        (this.#cursorTimer as { unref?: () => void }).unref?.();
+      }
+      return this.#writes;
+    }
+    return this.#write();
+  }
+
+  /** Writes what is queued now (after the write in progress). */
+  #write(): Promise<void> {
+    if (this.#cursorTimer !== undefined) clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = undefined;
+    if (Object.keys(this.#changes).length === 0) return this.#writes;
     if (!this.#writeQueued) {
       this.#writeQueued = true;
       this.#writes = this.#writes.then(async () => {
