@@ -291,6 +291,7 @@ export class Endpoint {
       bus: this.#deps.bus,
       predicate: this.#predicate!,
       readBatch: this.#deps.settings.readBatch,
+      ...(this.#deps.source.committedSince ? { recent: (afterSeq: number, limit: number) => this.#deps.source.committedSince!(afterSeq, limit) } : {}),
       onLost: (count) => {
         this.lostRecords += count;
         this.#deps.hooks.lost(this, count);
