@@ -5,7 +5,7 @@
  *
  *   node bench/webhook-run.mjs [--unbatched 20000] [--batched 200000] [--steady 20000] [--rate 2000]
  *                              [--down 1000000] [--journal-events 200000] [--targets amibridge-bun,amibridge-node,baseline]
- *                              [--quiet-ms 10000] [--json out.json]
+ *                              [--quiet-ms 10000] [--json out.json] [--from-json out.json]
  *
  * 1. Journal append alone: bench/journal.ts's `sqlite` row on Bun and on Node (captured Asterisk 22
  *    events into the group-commit writer over SQLite, WAL, synchronous=NORMAL, 5 ms / 1000 events).
@@ -59,6 +59,8 @@ const options = {
   quietMs: num("quiet-ms", 10_000),
 };
 const jsonPath = takeOption(args, "--json");
+/** Prints the tables of a run saved with --json, without running anything. */
+const fromJson = takeOption(args, "--from-json");
 const targetIds = (takeOption(args, "--targets") ?? "amibridge-bun,amibridge-node,baseline").split(",");
 if (args.length > 0) throw new Error(`unknown arguments: ${args.join(" ")}`);
 
@@ -211,15 +213,14 @@ function figures(run) {
   };
 }
 
-/** RSS at 20 % of the events and the highest from there to the end, from the bridge's timeline. */
+/** RSS (and heapUsed) at 10, 20, 50 % of the events and at the end, and the highest RSS from 20 % on, from the bridge's timeline. */
 function memoryFigures(run) {
   const timeline = run.bridge.timeline;
-  const base = timeline[0]?.committed ?? 0;
-  const at = (share) => timeline.find((point) => point.committed - base >= share * run.events);
+  const at = (share) => timeline.find((point) => point.committed >= share * run.events);
   const from = at(0.2);
   const after = from ? timeline.filter((point) => point.ms >= from.ms) : [];
   const peak = after.reduce((max, point) => Math.max(max, point.rss), 0);
-  const points = [0.1, 0.2, 0.5, 1].map((share) => at(share)?.rss);
+  const points = [at(0.1), from, at(0.5), timeline.at(-1)];
   return { rssAt20: from?.rss, peakAfter20: peak, points, growthMiB: from ? mib(peak - from.rss) : NaN, committed: run.bridge.journal.committed, dropped: run.bridge.journal.droppedUndelivered, records: run.bridge.journal.records, bytes: run.bridge.journal.bytes };
 }
 
@@ -265,10 +266,11 @@ function printReport(journal, runs) {
   if (down.length > 0) {
     console.log(`\n=== receiver down for ${fmt(down[0].events)} events (journal on disk; bridge RSS sampled every 250 ms) ===`);
     table(
-      ["", "RSS at 10 % / 20 % / 50 % / 100 %", "peak after 20 %", "growth", "committed", "dropped", "journal"],
+      ["", "RSS at 10 % / 20 % / 50 % / end", "heapUsed at the same points", "peak RSS after 20 %", "growth", "committed", "dropped", "journal"],
       down.map((run) => {
         const m = memoryFigures(run);
-        return [TARGETS[run.target].label, m.points.map((rss) => (rss === undefined ? "–" : fmt(mib(rss)))).join(" / ") + " MiB", `${fmt(mib(m.peakAfter20))} MiB`, `${fmt(m.growthMiB, 1)} MiB`, fmt(m.committed), fmt(m.dropped), `${fmt(m.records)} records, ${fmt(m.bytes / 1e6)} MB`];
+        const list = (field) => `${m.points.map((point) => (point === undefined ? "–" : fmt(mib(point[field])))).join(" / ")} MiB`;
+        return [TARGETS[run.target].label, list("rss"), list("heapUsed"), `${fmt(mib(m.peakAfter20))} MiB`, `${fmt(m.growthMiB, 1)} MiB`, fmt(m.committed), fmt(m.dropped), `${fmt(m.records)} records, ${fmt(m.bytes / 1e6)} MB`];
       }),
     );
     console.log("asterisk-manager + fetch: n/a (it keeps nothing: every POST to the closed port fails and its event is gone)");
@@ -284,6 +286,11 @@ function printReport(journal, runs) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
+  if (fromJson) {
+    const saved = JSON.parse(readFileSync(fromJson, "utf8"));
+    printReport(saved.journal, saved.runs);
+    return;
+  }
   console.log(`bench:webhook on ${process.platform} ${process.arch}, ${(await import("node:os")).cpus().length} CPUs`);
   const journal = options.journalEvents > 0 ? journalAlone() : {};
   const dir = mkdtempSync(join(tmpdir(), "amibridge-bench-webhook-"));
