@@ -14,6 +14,12 @@ export class ChunkedDecoder {
   #state: "size" | "data" | "data-end" | "trailer" | "done" = "size";
   #line = "";
   #remaining = 0;
+  #extra = false;
+
+  /** True when bytes came after the body's end: the connection cannot carry another response. */
+  get extra(): boolean {
+    return this.#extra;
+  }
 
   /** True once the last chunk and the trailers have been read. */
   get done(): boolean {
@@ -54,6 +60,7 @@ export class ChunkedDecoder {
         this.#state = "done";
       }
     }
+    if (i < bytes.length) this.#extra = true;
     return out;
   }
 }

@@ -5,9 +5,12 @@
  * sends the URL's name as Host and TLS SNI. It reads the status, the headers and at most
  * `maxBodyBytes` of the body, then closes: a 50 MB answer costs 64 KiB. One deadline covers DNS,
  * connect, the request and the response head. Redirects are never followed: a 3xx is returned.
+ * With a `pool` (connection-pool.ts) a connection whose response was read whole is kept for the
+ * next request to the same origin; a new connection always resolves and checks the name again.
  */
-import type { Connector, Resolve, Transport } from "../ports.ts";
+import type { Connector, Resolve } from "../ports.ts";
 import { ChunkedDecoder } from "./chunked.ts";
+import { HttpConnection, type HttpConnectionPool, type ReadResult } from "./connection-pool.ts";
 import { HttpClientError } from "./errors.ts";
 import { headEnd, parseHead, type ResponseHead } from "./response-head.ts";
 import { parseIp } from "../net/ip.ts";
@@ -31,6 +34,8 @@ export interface HttpPostOptions {
   checkAddress?: (address: string) => string | undefined;
   /** PEM certificates to trust for https instead of the system store (tests, private CAs). */
   ca?: string[];
+  /** Keep-alive: take an idle connection to the URL's origin from here, and give it back after a complete response. */
+  pool?: HttpConnectionPool;
   signal?: AbortSignal;
 }
 
@@ -63,35 +68,27 @@ export async function httpPost(options: HttpPostOptions): Promise<HttpPostResult
     else deadline.signal.addEventListener("abort", fail, { once: true });
   });
   stopped.catch(() => {});
-  let transport: Transport | undefined;
+  const origin = `${url.protocol}//${url.host}`;
+  const request = requestBytes(options, options.pool !== undefined);
+  let connection: HttpConnection | undefined;
+  let reusable = false;
   try {
-    const address = await within(pickAddress(options), stopped);
-    const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
-    const hostname = bare(url.hostname);
-    const literal = parseIp(hostname) !== undefined;
-    try {
-      transport = await within(
-        options.connect({
-          hostname: address,
-          port,
-          tls: url.protocol === "https:" ? { serverName: literal ? undefined : hostname, ...(options.ca ? { ca: options.ca } : {}) } : false,
-          signal: deadline.signal,
-        }),
-        stopped,
-      );
-    } catch (error) {
-      if (error instanceof HttpClientError) throw error;
-      if (deadline.signal.aborted) throw deadline.signal.reason;
-      throw new HttpClientError("HTTP_CONNECT_FAILED", `could not connect to ${url.host} (${address}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    const writer = transport.writable.getWriter();
-    await within(writer.write(requestBytes(options)), stopped);
-    writer.releaseLock();
-    const reader = transport.readable.getReader();
-    try {
-      return { ...(await readResponse(reader, stopped, options, url)), address };
-    } finally {
-      reader.cancel().catch(() => {});
+    connection = options.pool?.take(origin);
+    for (let attempt = 0; ; attempt++) {
+      const reused = connection !== undefined;
+      connection ??= await open(options, origin, deadline.signal, stopped);
+      const progress = { received: 0 };
+      try {
+        await within(connection.write(request), stopped);
+        const { keepAlive, ...response } = await readResponse(connection, stopped, options, url, progress);
+        reusable = keepAlive;
+        return { ...response, address: connection.address };
+      } catch (error) {
+        // A kept-alive connection the server closed meanwhile fails before any answer: once more on a new one.
+        if (!reused || attempt > 0 || progress.received > 0 || deadline.signal.aborted) throw error;
+        connection.close();
+        connection = undefined;
+      }
     }
   } catch (error) {
     if (deadline.signal.aborted && !(error instanceof HttpClientError)) throw deadline.signal.reason;
@@ -100,7 +97,33 @@ export async function httpPost(options: HttpPostOptions): Promise<HttpPostResult
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    if (transport) void transport.close().catch(() => {});
+    if (connection && reusable && options.pool) options.pool.give(connection);
+    else connection?.close();
+  }
+}
+
+/** A new connection: the name resolved and every address checked (the SSRF guard), then connected. */
+async function open(options: HttpPostOptions, origin: string, signal: AbortSignal, stopped: Promise<never>): Promise<HttpConnection> {
+  const { url } = options;
+  const address = await within(pickAddress(options), stopped);
+  const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
+  const hostname = bare(url.hostname);
+  const literal = parseIp(hostname) !== undefined;
+  try {
+    const transport = await within(
+      options.connect({
+        hostname: address,
+        port,
+        tls: url.protocol === "https:" ? { serverName: literal ? undefined : hostname, ...(options.ca ? { ca: options.ca } : {}) } : false,
+        signal,
+      }),
+      stopped,
+    );
+    return new HttpConnection(transport, address, origin);
+  } catch (error) {
+    if (error instanceof HttpClientError) throw error;
+    if (signal.aborted) throw signal.reason;
+    throw new HttpClientError("HTTP_CONNECT_FAILED", `could not connect to ${url.host} (${address}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -134,7 +157,7 @@ function bare(hostname: string): string {
   return hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
 }
 
-function requestBytes(options: HttpPostOptions): Uint8Array {
+function requestBytes(options: HttpPostOptions, keepAlive: boolean): Uint8Array {
   const { url, body } = options;
   const lines = [`POST ${url.pathname || "/"}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(options.headers)) {
@@ -143,7 +166,8 @@ function requestBytes(options: HttpPostOptions): Uint8Array {
     if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) throw new TypeError(`expected a header without CR, LF or NUL, got one named ${JSON.stringify(name.slice(0, 40))}`);
     lines.push(`${name}: ${value}`);
   }
-  lines.push(`Content-Length: ${body.byteLength}`, "Connection: close", "", "");
+  // HTTP/1.1 keeps a connection open unless told otherwise; without a pool to keep it in, say so.
+  lines.push(`Content-Length: ${body.byteLength}`, ...(keepAlive ? [] : ["Connection: close"]), "", "");
   const head = encoder.encode(lines.join("\r\n"));
   const bytes = new Uint8Array(head.byteLength + body.byteLength);
   bytes.set(head);
@@ -156,7 +180,8 @@ function within<T>(promise: Promise<T>, stopped: Promise<never>): Promise<T> {
   return Promise.race([promise, stopped]);
 }
 
-async function readResponse(reader: ReadableStreamDefaultReader<Uint8Array>, stopped: Promise<never>, options: HttpPostOptions, url: URL): Promise<Omit<HttpPostResult, "address">> {
+/** The response, and whether the connection may carry another request (the body read whole, nothing after it, keep-alive). */
+async function readResponse(connection: HttpConnection, stopped: Promise<never>, options: HttpPostOptions, url: URL, progress: { received: number }): Promise<Omit<HttpPostResult, "address"> & { keepAlive: boolean }> {
   const maxHead = options.maxHeadBytes ?? 16_384;
   const maxBody = options.maxBodyBytes ?? 65_536;
   let pending: Uint8Array = new Uint8Array(0);
@@ -171,17 +196,23 @@ async function readResponse(reader: ReadableStreamDefaultReader<Uint8Array>, sto
       continue;
     }
     if (pending.byteLength > maxHead) throw new HttpClientError("HTTP_BAD_RESPONSE", `expected a response head of at most ${maxHead} bytes from ${url.host}, got more`);
-    const { value, done } = await within(reader.read(), stopped);
+    const { value, done } = await within(connection.read(), stopped);
     if (done) throw new HttpClientError("HTTP_BAD_RESPONSE", `expected an HTTP response from ${url.host}, got ${pending.byteLength === 0 ? "the connection closed without one" : "a closed connection mid-head"}`);
+    progress.received += value.byteLength;
     pending = concat(pending, value);
   }
-  const body = await readBody(reader, stopped, head, pending, maxBody);
-  return { ...head, ...body };
+  const { complete, ...body } = await readBody(connection, stopped, head, pending, maxBody);
+  const tokens = (head.headers.get("connection") ?? "").toLowerCase();
+  const keepAlive = complete && !body.truncated && !/(?:^|,)\s*close\s*(?:,|$)/.test(tokens) && (head.version === "1.1" || /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens));
+  return { ...head, ...body, keepAlive };
 }
 
-/** At most `max` bytes of the body; stops early at the deadline (keeping what came). */
-async function readBody(reader: ReadableStreamDefaultReader<Uint8Array>, stopped: Promise<never>, head: ResponseHead, first: Uint8Array, max: number): Promise<{ body: Uint8Array; truncated: boolean }> {
-  if (head.status === 204 || head.status === 304) return { body: new Uint8Array(0), truncated: false };
+/**
+ * At most `max` bytes of the body; stops early at the deadline (keeping what came). `complete`:
+ * the body's end was framed (length or chunks) and reached with nothing after it.
+ */
+async function readBody(connection: HttpConnection, stopped: Promise<never>, head: ResponseHead, first: Uint8Array, max: number): Promise<{ body: Uint8Array; truncated: boolean; complete: boolean }> {
+  if (head.status === 204 || head.status === 304) return { body: new Uint8Array(0), truncated: false, complete: first.byteLength === 0 };
   const chunked = /(?:^|,)\s*chunked\s*$/i.test(head.headers.get("transfer-encoding") ?? "");
   const lengthText = head.headers.get("content-length");
   const length = !chunked && lengthText !== null && /^[0-9]+$/.test(lengthText.trim()) ? Number(lengthText.trim()) : undefined;
@@ -205,9 +236,9 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array>, stopped
   let finished = take(first) || length === 0;
   let truncated = false;
   while (!finished) {
-    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    let chunk: ReadResult;
     try {
-      chunk = await within(reader.read(), stopped);
+      chunk = await within(connection.read(), stopped);
     } catch {
       // The status decides the delivery; a body that stalls after it only loses its tail.
       truncated = true;
@@ -217,7 +248,8 @@ async function readBody(reader: ReadableStreamDefaultReader<Uint8Array>, stopped
     finished = take(chunk.value);
   }
   const body = concat(...parts);
-  return { body, truncated: truncated || seen > kept || (length !== undefined && seen < length) };
+  const framedEnd = decoder ? decoder.done && !decoder.extra : length !== undefined && seen === length;
+  return { body, truncated: truncated || seen > kept || (length !== undefined && seen < length), complete: framedEnd && !truncated };
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

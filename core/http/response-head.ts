@@ -3,12 +3,14 @@ import { HttpClientError } from "./errors.ts";
 
 /** A parsed status line and headers. */
 export interface ResponseHead {
+  /** `1.0` or `1.1`: whether the connection stays open unless told otherwise. */
+  version: "1.0" | "1.1";
   status: number;
   reason: string;
   headers: Headers;
 }
 
-const STATUS_LINE = /^HTTP\/1\.[01] ([1-9][0-9]{2})(?: (.*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: (.*))?$/;
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Where the head ends in `bytes`: the index just past its empty line, or -1 when not yet there. */
@@ -42,5 +44,5 @@ export function parseHead(bytes: Uint8Array): ResponseHead {
       // A value Headers refuses (a control character) tells nothing a delivery needs: drop it.
     }
   }
-  return { status: Number(match[1]), reason: match[2] ?? "", headers };
+  return { version: match[1] === "1" ? "1.1" : "1.0", status: Number(match[2]), reason: match[3] ?? "", headers };
 }

@@ -15,6 +15,7 @@
 import type { BusEntry } from "../bridge/entry.ts";
 import type { Journal, JournalRecord } from "../ports.ts";
 import { LagWindow } from "./lag.ts";
+import { RecentEntries } from "./recent.ts";
 import { journalRecord } from "./records.ts";
 import { applyRetention, isBounded, overBounds, type RetentionPolicy, type RetentionResult, scaledPolicy } from "./retention.ts";
 
@@ -54,6 +55,8 @@ export interface JournalWriterOptions {
   onRelease?: (seq: number) => void;
   /** Raises a journal notice (`journal.full`, `journal.recovered`) on the bus. */
   onNotice?: (type: (typeof JOURNAL_NOTICES)[number], fields: Record<string, unknown>) => void;
+  /** Committed entries kept in memory for consumers that keep up (recent.ts). Default 4096. */
+  recentEntries?: number;
   /** Reports an error the writer handled (a failed append or trim), for the log. */
   onError?: (message: string, error: unknown) => void;
   /** While drop-oldest keeps dropping, how often journal.full says so again, ms. Default 60 000. */
@@ -106,6 +109,9 @@ export class JournalWriter {
   readonly #listeners = new Set<(committedSeq: number) => void>();
   #pending: JournalRecord[] = [];
   #pendingAt: number[] = [];
+  /** The bus entries of `#pending`, index for index. */
+  #pendingEntries: BusEntry[] = [];
+  readonly #recent: RecentEntries;
   #inflight = 0;
   /** Oldest sequence number not yet committed or given up on, of the batch in flight. */
   #inflightFirst: number | undefined;
@@ -124,6 +130,8 @@ export class JournalWriter {
   #wakeRetry: (() => void) | undefined;
   #stopped = false;
   #backlog = false;
+  /** Set while the writer's own notice is being published (it comes back through `add`). */
+  #raising = false;
   /** drop-oldest is removing undelivered records: said once, then every noticeEveryMs. */
   #dropping = false;
   /** Highest sequence number that went live uncommitted, and the one last stored as {@link SEQ_MARK_KEY}. */
@@ -143,6 +151,7 @@ export class JournalWriter {
     this.retention = options.retention ?? { whenFull: "drop-oldest" };
     this.#committedSeq = this.#lastAdded = this.#released = options.committedSeq ?? 0;
     this.#now = options.now ?? Date.now;
+    this.#recent = new RecentEntries(options.recentEntries ?? 4096, this.#committedSeq);
     if (options.held) {
       this.#counts.records = options.held.records;
       this.#counts.bytes = options.held.bytes;
@@ -157,6 +166,14 @@ export class JournalWriter {
     return this.#committedSeq;
   }
 
+  /**
+   * Up to `limit` committed entries above `afterSeq` from memory, the very objects the bus
+   * published; undefined when they are no longer all in memory (read the store instead).
+   */
+  committedSince(afterSeq: number, limit: number): BusEntry[] | undefined {
+    return this.#recent.since(afterSeq, limit);
+  }
+
   /** Calls `listener(committedSeq)` after every commit; returns the function that stops it. */
   onCommit(listener: (committedSeq: number) => void): () => void {
     this.#listeners.add(listener);
@@ -166,7 +183,10 @@ export class JournalWriter {
   /** Takes an entry for the next commit; false when it is not accepted (counted, and said in a notice). */
   add(entry: BusEntry): boolean {
     this.#lastAdded = entry.seq;
-    if (this.#closed || this.#stopped || this.#pending.length + this.#inflight >= this.maxPending) {
+    // The writer's own notices are journaled even when it refuses the rest: a consumer reading the
+    // journal (a webhook) learns from them why sequence numbers are missing. They are rare by design.
+    const own = this.#raising && entry.type !== "event";
+    if (this.#closed || (!own && (this.#stopped || this.#pending.length + this.#inflight >= this.maxPending))) {
       if (!this.#closed && !this.#stopped && !this.#backlog) {
         this.#backlog = true;
         this.#notice("journal.full", { reason: "backlog", pending: this.#pending.length + this.#inflight, maxPending: this.maxPending });
@@ -178,6 +198,7 @@ export class JournalWriter {
     }
     this.#pending.push(journalRecord(entry));
     this.#pendingAt.push(performance.now());
+    this.#pendingEntries.push(entry);
     if (this.#failing) {
       this.#release();
       this.#liveSeq = entry.seq;
@@ -282,12 +303,15 @@ export class JournalWriter {
     const take = Math.min(this.#pending.length, this.maxBatch);
     const batch = take === this.#pending.length ? this.#pending : this.#pending.slice(0, take);
     const addedAt = take === this.#pendingAt.length ? this.#pendingAt : this.#pendingAt.slice(0, take);
+    const entries = take === this.#pendingEntries.length ? this.#pendingEntries : this.#pendingEntries.slice(0, take);
     if (take === this.#pending.length) {
       this.#pending = [];
       this.#pendingAt = [];
+      this.#pendingEntries = [];
     } else {
       this.#pending = this.#pending.slice(take);
       this.#pendingAt = this.#pendingAt.slice(take);
+      this.#pendingEntries = this.#pendingEntries.slice(take);
     }
     this.#inflight = batch.length;
     this.#inflightFirst = batch[0]!.seq;
@@ -328,6 +352,7 @@ export class JournalWriter {
     this.#inflight = 0;
     this.#inflightFirst = undefined;
     this.#committedSeq = batch[batch.length - 1]!.seq;
+    this.#recent.add(entries);
     this.#counts.committed += batch.length;
     this.#counts.commits++;
     this.#counts.records += batch.length;
@@ -362,6 +387,7 @@ export class JournalWriter {
       this.#options.onError?.("journal retention failed; it runs again shortly", error);
       return undefined;
     }
+    this.#recent.dropBelow(result.stats.firstSeq);
     this.#counts.trimmed += result.trimmed;
     this.#counts.droppedUndelivered += result.droppedUndelivered;
     this.#counts.records = result.stats.records;
@@ -405,10 +431,13 @@ export class JournalWriter {
   #notice(type: (typeof JOURNAL_NOTICES)[number], fields: Record<string, unknown>): void {
     // After the current step: the notice is itself a bus entry that comes back through `add`.
     queueMicrotask(() => {
+      this.#raising = true;
       try {
         this.#options.onNotice?.(type, fields);
       } catch (error) {
         this.#options.onError?.(`publishing ${type} failed`, error);
+      } finally {
+        this.#raising = false;
       }
     });
   }

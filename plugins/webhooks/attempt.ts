@@ -3,6 +3,7 @@
  * result means (see retry.ts). Never throws: every failure becomes an {@link AttemptResult}.
  */
 import { HttpClientError } from "../../core/http/errors.ts";
+import type { HttpConnectionPool } from "../../core/http/connection-pool.ts";
 import { httpPost } from "../../core/http/post.ts";
 import type { Connector, Resolve } from "../../core/ports.ts";
 import { type AttemptVerdict, errorVerdict, outcomeLabel, parseRetryAfter, statusVerdict } from "./retry.ts";
@@ -32,11 +33,11 @@ export interface AttemptContext {
 
 const decoder = new TextDecoder();
 
-/** Sends `body` once to `url`, signed as `id`. */
-export async function attemptDelivery(context: AttemptContext, url: URL, signer: Signer, id: string, body: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<AttemptResult> {
+/** Sends `body` once to `url`, signed as `id`; `pool` keeps the endpoint's connections alive between attempts. */
+export async function attemptDelivery(context: AttemptContext, url: URL, signer: Signer, id: string, body: Uint8Array, timeoutMs: number, signal?: AbortSignal, pool?: HttpConnectionPool): Promise<AttemptResult> {
   const started = Date.now();
   try {
-    const signed = await signer.headers(id, body, started);
+    const signed = signer.headers(id, body, started);
     const response = await httpPost({
       connect: context.connect,
       ...(context.resolve ? { resolve: context.resolve } : {}),
@@ -47,6 +48,7 @@ export async function attemptDelivery(context: AttemptContext, url: URL, signer:
       maxBodyBytes: context.maxResponseBytes,
       checkAddress: context.checkAddress,
       ...(signal ? { signal } : {}),
+      ...(pool ? { pool } : {}),
     });
     const verdict = statusVerdict(response.status);
     const latencyMs = Date.now() - started;

@@ -4,7 +4,8 @@
  * cursor may pass them), the others are queued and cut into batches of `maxEvents`, or fewer once
  * `maxWaitMs` has passed. A batch's webhook-id comes from its first record, so after a restart the
  * same batch must be cut again: full batches are (the records are the same), and the boundaries of
- * short ones are stored while they are in flight and honoured here.
+ * short ones are stored while they are in flight and honoured here. A reader that keeps up takes
+ * the committed entries from memory (`recent`), the journal otherwise.
  */
 import type { BusEntry } from "../../core/bridge/entry.ts";
 import type { EventBus } from "../../core/bridge/bus.ts";
@@ -49,12 +50,25 @@ export interface ReaderContext {
   readBatch: number;
   /** Entries trimmed from the journal before they were read. */
   onLost(count: number): void;
+  /** The latest committed entries from memory, when they are all there (source.ts). */
+  recent?: (afterSeq: number, limit: number) => readonly BusEntry[] | undefined;
 }
 
 /** Reads records after `afterSeq`, up to `untilSeq`, queuing those the predicate takes; returns the new read position. */
 export async function readInto(context: ReaderContext, queue: QueuedEntry[], afterSeq: number, untilSeq: number, wanted: number): Promise<number> {
   let readSeq = afterSeq;
   while (queue.length < wanted && readSeq < untilSeq) {
+    const recent = context.recent?.(readSeq, context.readBatch);
+    if (recent) {
+      // Everything committed above readSeq is in memory: the same entries, without the store.
+      for (const entry of recent) {
+        if (entry.seq > untilSeq) break;
+        readSeq = entry.seq;
+        if (context.predicate(entry)) queue.push({ seq: entry.seq, time: entry.receivedAt, json: entry.json() });
+      }
+      if (recent.length === 0 || recent.at(-1)!.seq >= untilSeq) readSeq = Math.max(readSeq, untilSeq);
+      continue;
+    }
     const records = await context.journal.read(readSeq, context.readBatch);
     const next = records[0]?.seq;
     if (next === undefined || next > readSeq + 1) {

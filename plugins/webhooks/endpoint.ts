@@ -8,6 +8,7 @@
 import type { BusEntry } from "../../core/bridge/entry.ts";
 import type { EventBus } from "../../core/bridge/bus.ts";
 import type { Logger } from "../../core/bridge/logger.ts";
+import { HttpConnectionPool } from "../../core/http/connection-pool.ts";
 import { type AttemptContext, type AttemptResult, attemptDelivery } from "./attempt.ts";
 import { type Batch, batchBody, batchSize, firstSeq, type QueuedEntry, readInto, type ReaderContext, readReplayPiece } from "./batches.ts";
 import { DeliveryLog, type AttemptRecord } from "./delivery-log.ts";
@@ -75,6 +76,8 @@ const JOURNAL_RETRY_MS = 1000;
  * keeps that memory (and what a restart sends again) finite.
  */
 const MAX_PENDING = 10_000;
+/** Longest wait of a cursor-only write; see `#persist`. */
+const CURSOR_WRITE_MS = 50;
 
 /** One endpoint; see the module comment. */
 export class Endpoint {
@@ -95,6 +98,8 @@ export class Endpoint {
   readonly #signer: Signer;
   readonly #url: URL;
   readonly #controller = new AbortController();
+  /** Keep-alive connections to the receiver, one per delivery that may be in flight. */
+  readonly #connections: HttpConnectionPool;
   readonly #wake = new Wake();
   readonly #pending: Batch[] = [];
   readonly #inFlight = new Set<Batch>();
@@ -107,6 +112,7 @@ export class Endpoint {
   #writes: Promise<void> = Promise.resolve();
   #changes: Changes = {};
   #writeQueued = false;
+  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly subscription: StoredSubscription,
@@ -118,6 +124,7 @@ export class Endpoint {
     this.log = new DeliveryLog(deps.settings.attemptLog);
     this.#signer = new Signer(subscription.secrets);
     this.#url = new URL(subscription.url);
+    this.#connections = new HttpConnectionPool({ maxIdle: subscription.ordered ? 1 : subscription.concurrency });
     if (predicate instanceof Error) {
       this.state = "invalid";
       this.reason = predicate.message;
@@ -136,6 +143,8 @@ export class Endpoint {
     this.replay = state.replay;
     this.short = state.short;
     this.failingSince = state.failingSince;
+    // Declared before anything is read, so journal retention keeps what this endpoint still owes from the start.
+    if (!state.cursorStored) await this.#deps.store.update(this.id, { cursor: this.cursor });
     if (this.state === "active" && !this.#controller.signal.aborted) this.#loop = this.#run(this.#controller.signal);
   }
 
@@ -148,7 +157,8 @@ export class Endpoint {
   async stop(): Promise<void> {
     this.#controller.abort();
     await this.#loop;
-    await this.#writes;
+    this.#connections.close();
+    await this.#write();
   }
 
   /** Queues `ranges` to be sent again (durably), after what is in flight. */
@@ -281,6 +291,7 @@ export class Endpoint {
       bus: this.#deps.bus,
       predicate: this.#predicate!,
       readBatch: this.#deps.settings.readBatch,
+      ...(this.#deps.source.committedSince ? { recent: (afterSeq: number, limit: number) => this.#deps.source.committedSince!(afterSeq, limit) } : {}),
       onLost: (count) => {
         this.lostRecords += count;
         this.#deps.hooks.lost(this, count);
@@ -301,7 +312,7 @@ export class Endpoint {
       if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, settings.maxRetryAfterMs));
       if (delay > 0 && !(await sleep(delay, signal))) return "stopped";
       if (signal.aborted) return "stopped";
-      const result = await attemptDelivery(this.#deps.attempt, this.#url, this.#signer, id, body, this.subscription.timeoutMs, signal);
+      const result = await attemptDelivery(this.#deps.attempt, this.#url, this.#signer, id, body, this.subscription.timeoutMs, signal, this.#connections);
       // Aborted mid-attempt (shutdown, disabled, changed): no verdict on the receiver.
       if (signal.aborted) return "stopped";
       last = result;
@@ -337,6 +348,7 @@ export class Endpoint {
     this.state = "disabled";
     this.reason = reason;
     this.#controller.abort();
+    this.#connections.close();
     this.#deps.logger.warn(`webhook ${this.id} disabled: ${reason}`);
     this.#deps.hooks.disabled(this, reason);
     return "stopped";
@@ -380,10 +392,32 @@ export class Endpoint {
     return this.#persist(changes);
   }
 
-  /** Queues a write; writes run one at a time, and changes queued meanwhile go in one transaction. */
+  /**
+   * Queues a write; writes run one at a time, and changes queued meanwhile go in one transaction.
+   * A change of the cursor alone waits up to {@link CURSOR_WRITE_MS}, so a run of deliveries
+   * shares one write: after a crash that much more is sent again (same webhook-ids), never less.
+   */
   #persist(changes: Changes): Promise<void> {
     if (Object.keys(changes).length === 0) return this.#writes;
     this.#changes = { ...this.#changes, ...changes };
+    if (Object.keys(this.#changes).every((name) => name === "cursor") && !this.#controller.signal.aborted) {
+      if (this.#cursorTimer === undefined && !this.#writeQueued) {
+        this.#cursorTimer = setTimeout(() => {
+          this.#cursorTimer = undefined;
+          void this.#write();
+        }, CURSOR_WRITE_MS);
+        (this.#cursorTimer as { unref?: () => void }).unref?.();
+      }
+      return this.#writes;
+    }
+    return this.#write();
+  }
+
+  /** Writes what is queued now (after the write in progress). */
+  #write(): Promise<void> {
+    if (this.#cursorTimer !== undefined) clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = undefined;
+    if (Object.keys(this.#changes).length === 0) return this.#writes;
     if (!this.#writeQueued) {
       this.#writeQueued = true;
       this.#writes = this.#writes.then(async () => {

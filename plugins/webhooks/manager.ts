@@ -82,10 +82,11 @@ export class WebhookManager {
     for (const subscription of byId.values()) await this.#start(subscription);
   }
 
-  /** Stores a new subscription (starting at the committed sequence) and starts it. */
+  /** Stores a new subscription and starts it: it gets what is published from now on. */
   async create(subscription: StoredSubscription): Promise<Endpoint> {
     await this.store.save(subscription);
-    await this.store.update(subscription.id, { cursor: this.#deps.source.committedSeq() });
+    // Not merely the committed sequence: entries published before this moment and committed after it are not for it.
+    await this.store.update(subscription.id, { cursor: Math.max(this.#deps.source.committedSeq(), this.#deps.bus.latestSeq) });
     return this.#start(subscription);
   }
 

@@ -1,7 +1,8 @@
 /**
  * The `webhooks` plugin: durable, signed, at-least-once delivery of bus entries to HTTP
- * endpoints. Every endpoint is a cursor over the journal (source.ts), so nothing accepted is lost
- * to a receiver that is down or to a restart. Subscriptions come from the config
+ * endpoints. Every endpoint is a cursor over the journal (source.ts), stored as the journal's own
+ * consumer cursor `cursor/webhook-<id>` (store.ts), so retention keeps what it still owes and
+ * nothing accepted is lost to a receiver that is down or to a restart. Subscriptions come from the config
  * (`plugins.webhooks.endpoints[]`) and from `/v1/webhooks` (routes.ts); deliveries are signed per
  * Standard Webhooks (signing.ts), sent by a guarded HTTP client (core/http/post.ts), retried on a
  * schedule (retry.ts), dead-lettered when exhausted, and reported in metrics and notices.
@@ -106,11 +107,6 @@ export function createWebhooksPlugin(wiring: WebhooksWiring = {}) {
       return {
         api: {
           manager: () => manager,
-          /** The lowest cursor of the endpoints that deliver or will (not the invalid ones): what the journal must keep for them. */
-          lowestCursor: (): number | undefined => {
-            const cursors = [...(manager?.endpoints.values() ?? [])].filter((e) => e.state !== "invalid").map((e) => e.cursor);
-            return cursors.length === 0 ? undefined : Math.min(...cursors);
-          },
         },
         async start() {
           if (!source || !manager) return;

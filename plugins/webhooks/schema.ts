@@ -18,7 +18,7 @@ const filterList = (description: string) =>
 
 /** The filter fields: the same words and meaning as the `/v1/events` query parameters. */
 const filterEntries = {
-  events: filterList("AMI event names, case-insensitive, `*` as a wildcard (`Newchannel,Hangup,Agent*`). Notices always pass."),
+  events: filterList("AMI event names, case-insensitive, `*` as a wildcard (`Newchannel,Hangup,Agent*`). Names filter events only: notices (`gap`, `journal.full`, `webhook.*` …) still pass; add `types: \"event\"` for events only."),
   server: filterList("Upstream names; only their events and notices."),
   match: v.optional(v.pipe(v.union([v.string(), v.array(v.string())], "a string or an array of strings"), v.description("`Header:pattern` conditions; every one must match. Events only."))),
   types: filterList("Entry types: `event`, `gap`, `upstream` and the notice types plugins define (`webhook.disabled` …). Default all."),
@@ -33,7 +33,7 @@ const BatchSchema = strictObject({
 
 /** The delivery settings shared by config endpoints and API subscriptions. */
 const deliveryEntries = {
-  url: v.pipe(v.string(URL_EXPECTED), v.description("Where deliveries are POSTed. Redirects are not followed.")),
+  url: v.pipe(v.string(URL_EXPECTED), v.description("Where deliveries are POSTed. Redirects are not followed. An https:// receiver is verified against the system's CA store, by the URL's host name.")),
   description: v.optional(v.pipe(v.string("a string"), v.maxLength(200, "a description of at most 200 characters"))),
   ...filterEntries,
   batch: v.optional(v.pipe(BatchSchema, v.description("More than one event per delivery (a JSON array), after waiting at most maxWaitMs for more. Default: one event per delivery, as an object."))),

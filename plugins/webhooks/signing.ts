@@ -5,6 +5,8 @@
  * receiver can move to a new secret without missing a delivery.
  */
 
+import { HmacSha256 } from "../../core/crypto/hmac-sha256.ts";
+
 /** Prefix of every secret. */
 export const SECRET_PREFIX = "whsec_";
 /** Random bytes in a generated secret. */
@@ -47,28 +49,23 @@ export function secretProblem(secret: string): string | undefined {
 
 /** Signs deliveries with one or more secrets. */
 export class Signer {
-  readonly #keys: Promise<CryptoKey[]>;
+  readonly #keys: HmacSha256[];
 
   /** `secrets` must each pass {@link secretProblem}. */
   constructor(secrets: readonly string[]) {
-    this.#keys = Promise.all(
-      secrets.map((secret) => crypto.subtle.importKey("raw", fromBase64(secret.slice(SECRET_PREFIX.length))! as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])),
-    );
+    // Synchronous HMAC (core/crypto): crypto.subtle costs a thread-pool job per signature on Node.
+    this.#keys = secrets.map((secret) => new HmacSha256(fromBase64(secret.slice(SECRET_PREFIX.length))!));
   }
 
   /** The `webhook-signature` value for this id, timestamp (seconds) and body. */
-  async sign(id: string, timestamp: number, body: Uint8Array): Promise<string> {
+  sign(id: string, timestamp: number, body: Uint8Array): string {
     const prefix = encoder.encode(`${id}.${timestamp}.`);
-    const signed = new Uint8Array(prefix.byteLength + body.byteLength);
-    signed.set(prefix);
-    signed.set(body, prefix.byteLength);
-    const signatures = await Promise.all((await this.#keys).map(async (key) => `v1,${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, signed)))}`));
-    return signatures.join(" ");
+    return this.#keys.map((key) => `v1,${toBase64(key.sign(prefix, body))}`).join(" ");
   }
 
   /** The three Standard Webhooks headers of one attempt. */
-  async headers(id: string, body: Uint8Array, now = Date.now()): Promise<Record<string, string>> {
+  headers(id: string, body: Uint8Array, now = Date.now()): Record<string, string> {
     const timestamp = Math.floor(now / 1000);
-    return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": await this.sign(id, timestamp, body) };
+    return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": this.sign(id, timestamp, body) };
   }
 }

@@ -97,6 +97,7 @@ describe("amibridge serve", () => {
   test("no upstream: the demo simulator, the API open and said to be open, the console at /", async () => {
     const run = await serve([]);
     expect(run.err.join("\n")).toContain("auth: open (no token needed), because this is the demo");
+    expect(run.err.join("\n")).toContain("webhooks: open too in the demo, to receivers on this machine only (127.0.0.0/8, ::1)");
     await waitUntil(() => run.err.some((l) => l.includes("ready")), 5000);
     const ping = await fetch(`${run.base}/v1/actions/Ping`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(ping.status).toBe(200);
@@ -106,8 +107,27 @@ describe("amibridge serve", () => {
     // Even the open demo refuses Command without a grant.
     const command = await fetch(`${run.base}/v1/actions/Command`, { method: "POST", body: JSON.stringify({ Command: "core show uptime" }), headers: { "content-type": "application/json" } });
     expect(command.status).toBe(403);
+    // The local demo manages webhooks without a token, and lets them reach this machine.
+    const hook = await fetch(`${run.base}/v1/webhooks`, { method: "POST", body: JSON.stringify({ url: "http://127.0.0.1:9/", enabled: false }), headers: { "content-type": "application/json" } });
+    expect(hook.status).toBe(201);
     expect(await run.stop()).toBe(0);
   }, 15_000);
+
+  test("outside the demo, open auth has no webhooks grant and loopback receivers are refused, even for a token that has the grant", async () => {
+    const upstream = `ami://bridge:${AMI_SECRET}@127.0.0.1:${pbxPort}`;
+    const body = JSON.stringify({ url: "http://127.0.0.1:9/", enabled: false });
+    const headers = { "content-type": "application/json" };
+    const open = await serve(["--config", writeConfig({ http: { auth: "open" }, upstreams: [{ name: "pbx1", url: upstream }], journal: { path: join(dir, `open-${Date.now()}.db`) } })]);
+    expect(open.err.join("\n")).not.toContain("webhooks: open too in the demo");
+    expect((await fetch(`${open.base}/v1/webhooks`, { method: "POST", body, headers })).status).toBe(403);
+    expect(await open.stop()).toBe(0);
+    const tokens = [{ name: "hooks", token: TOKEN, read: ["*"], grants: ["webhooks"] }];
+    const granted = await serve(["--config", writeConfig({ upstreams: [{ name: "pbx1", url: upstream }], tokens, journal: { path: join(dir, `granted-${Date.now()}.db`) } })]);
+    const refused = await fetch(`${granted.base}/v1/webhooks`, { method: "POST", body, headers: { ...headers, authorization: `Bearer ${TOKEN}` } });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ field: "url" });
+    expect(await granted.stop()).toBe(0);
+  }, 20_000);
 
   test("the demo prints its simulator's full AMI URL; with 127.0.0.1:5038 taken it takes a random port and says so", async () => {
     // Hold 5038 (unless something on this machine already does): the demo must not fail on it.

@@ -131,8 +131,8 @@ describe("group commit", () => {
     gated.hold();
     for (let i = 0; i < 9; i++) event();
     await tick();
-    // Four events, and the journal.full notice itself: it goes live, but the journal has no room for it either.
-    expect(writer.stats()).toMatchObject({ refused: 5, full: "backlog" });
+    // Four events; the journal.full notice itself is taken past the bound, so the journal says why 6..9 are missing.
+    expect(writer.stats()).toMatchObject({ refused: 4, full: "backlog" });
     expect(notices.map((n) => [n.type, n.fields?.["reason"]])).toEqual([["journal.full", "backlog"]]);
     gated.open();
     await committed(writer, 5);
@@ -140,7 +140,7 @@ describe("group commit", () => {
     // Every entry reached the subscriber, in order: the committed ones and the refused ones after them.
     const seen = drain(() => live.take()).map((e) => e.seq);
     expect(seen.slice(0, 9)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect((await gated.inner.read(0, 20)).map((r) => r.seq).slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    expect((await gated.inner.read(0, 20)).map((r) => [r.seq, r.type]).slice(0, 6)).toEqual([[1, "event"], [2, "event"], [3, "event"], [4, "event"], [5, "event"], [10, "journal.full"]]);
     expect(notices.map((n) => [n.type, n.fields?.["reason"]])).toContainEqual(["journal.recovered", "backlog"]);
     await writer.close();
   });
@@ -253,7 +253,10 @@ describe("retention", () => {
     const refusedBefore = writer.stats().refused;
     for (let i = 0; i < 3; i++) event();
     expect(writer.stats().refused).toBe(refusedBefore + 3);
-    expect(await store.stats()).toMatchObject({ records: 15, firstSeq: 1 });
+    // The journal.full notice itself is journaled, so a consumer reading the journal learns why numbers are missing.
+    await writer.flush();
+    expect(await store.stats()).toMatchObject({ records: 16, firstSeq: 1 });
+    expect((await store.read(15, 10)).map((r) => [r.type, JSON.parse(new TextDecoder().decode(r.data)).policy])).toEqual([["journal.full", "stop-accepting"]]);
     // The consumer catches up: the next run trims what it is done with, with room to spare, and the journal accepts again.
     await store.setValues([[cursorKey("crm"), cursorValue(14)]]);
     await writer.retain();

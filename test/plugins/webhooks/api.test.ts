@@ -79,7 +79,7 @@ describe("the webhook API", () => {
       [{}, "url", "url: expected a value (this key is required)"],
       [{ url: "http://127.0.0.1/", events: "New channel" }, "events", "events: expected event names of letters"],
       [{ url: "http://127.0.0.1/", match: "NoColonHere" }, "match", 'match: expected Header:pattern, got "NoColonHere"'],
-      [{ url: "http://127.0.0.1/", types: "event,bogus" }, "types", 'types: expected a comma-separated list of event, gap, upstream, webhook.disabled, webhook.exhausted, got "bogus"'],
+      [{ url: "http://127.0.0.1/", types: "event,bogus" }, "types", 'types: expected a comma-separated list of event, gap, upstream, journal.full, journal.recovered, webhook.disabled, webhook.exhausted, got "bogus"'],
       [{ url: "http://127.0.0.1/", server: "pbx9" }, "server", 'server: expected one of pbx1, got "pbx9"'],
       [{ url: "http://127.0.0.1/", batch: { maxEvents: 0 } }, "batch.maxEvents", "batch.maxEvents: expected an integer from 1 to 1000"],
       [{ url: "http://127.0.0.1/", timeoutMs: 5 }, "timeoutMs", "timeoutMs: expected an integer from 100 to 120000"],
@@ -157,10 +157,13 @@ describe("the webhook API", () => {
     expect(resumed.body).toMatchObject({ enabled: true, state: "active", events: ["UserEvent", "Hangup"] });
     expect((await target.waitFor(2)).map((r) => verified(r, secret).headers.Number)).toEqual(["1", "2"]);
     expect((await api(bridge, "PATCH", `/v1/webhooks/${id}`, { url: "http://10.9.9.9/" })).body).toMatchObject({ status: 400, field: "url" });
+    expect(await bridge.journal.getValue(`cursor/webhook-${id}`)).toMatch(/^\d+$/);
     expect((await api(bridge, "DELETE", `/v1/webhooks/${id}`)).status).toBe(204);
     expect((await api(bridge, "GET", `/v1/webhooks/${id}`)).status).toBe(404);
     expect((await api(bridge, "DELETE", `/v1/webhooks/${id}`)).body).toMatchObject({ status: 404, field: "id" });
     expect(await bridge.journal.listValues(`webhook/${id}`)).toEqual([]);
+    // Its journal cursor goes too: retention no longer keeps anything for it.
+    expect(await bridge.journal.getValue(`cursor/webhook-${id}`)).toBeUndefined();
   }, TIMEOUT);
 
   test("replay by sequence and by time range sends those entries again; an empty or double request is a 400", async () => {

@@ -1,7 +1,8 @@
 /**
  * Shared set-up of the webhook tests: a bridge over a simulated PBX with the webhooks plugin on
- * an in-memory journal (fed from the bus by test/support/bus-journal.ts), tokens with and without
- * the `webhooks` grant, an API helper, and a Standard Webhooks check of every delivery.
+ * the bridge's own journal (the group-commit writer; an in-memory store unless the test gives a
+ * SQLite file), tokens with and without the `webhooks` grant, an API helper, and a Standard
+ * Webhooks check of every delivery.
  */
 import { Webhook } from "standardwebhooks";
 import type { TokenSpec } from "../../../core/bridge/auth.ts";
@@ -12,7 +13,8 @@ import { eventsPlugin } from "../../../plugins/events/mod.ts";
 import type * as v from "valibot";
 import { createWebhooksPlugin, WebhooksOptionsSchema } from "../../../plugins/webhooks/mod.ts";
 import { startTestBridge, type TestBridge, type TestBridgeOptions, waitUntil } from "../../support/bridge.ts";
-import { type BusJournal, busJournal } from "../../support/bus-journal.ts";
+import type { BridgeJournalOptions } from "../../../core/bridge/journal.ts";
+import type { JournalWriter } from "../../../core/journal/writer.ts";
 import type { ReceivedRequest } from "../../support/webhook-receiver.ts";
 
 /** Manages webhooks, reads everything. */
@@ -32,8 +34,10 @@ export const FAST_SCHEDULE = [0, 40, 80, 120];
 
 /** A started bridge with its journal. */
 export interface WebhookBridge extends TestBridge {
+  /** The journal's store (records and values). */
   journal: Journal;
-  feed: () => BusJournal;
+  /** The bridge's group-commit writer over it. */
+  writer: JournalWriter;
   /** Every entry the bus published, to compare deliveries with. */
   entries: BusEntry[];
 }
@@ -50,35 +54,30 @@ export interface WebhookBridgeOptions extends TestBridgeOptions {
   webhooks?: NonNullable<v.InferInput<typeof WebhooksOptionsSchema>>;
   /** Plugins besides events and webhooks. */
   plugins?: TestBridgeOptions["plugins"];
-  /** Reuse a store (a restart); fed from the bus by a stand-in writer (test/support/bus-journal.ts). */
-  store?: Journal;
+  /** The bridge's journal; default an in-memory store. A restart test gives a SQLite `path` (each bridge closes its store). */
+  journal?: BridgeJournalOptions;
   /** Do not close it in closeBridges (the test closes it itself). */
   keep?: boolean;
 }
 
 /** A bridge with the webhooks plugin on loopback receivers (127.0.0.1 allowed) and a fast schedule. */
 export async function startWebhookBridge(options: WebhookBridgeOptions = {}): Promise<WebhookBridge> {
-  const { webhooks, store: journal = memoryJournal(), keep, plugins = [], ...rest } = options;
-  let feed: BusJournal | undefined;
-  const plugin = createWebhooksPlugin({
-    journal: async (ctx) => (feed = await busJournal(ctx.bus, journal)),
-  });
+  const { webhooks, journal = { store: memoryJournal() }, keep, plugins = [], ...rest } = options;
+  const plugin = createWebhooksPlugin();
   const bridge = await startTestBridge({
     plugins: [eventsPlugin, plugin({ allowNetworks: ["127.0.0.1/32"], retryScheduleMs: FAST_SCHEDULE, ...webhooks }), ...plugins],
     auth: { mode: "tokens", tokens: TOKENS },
+    journal,
     ...rest,
   });
+  const writer = bridge.bridge.journal!;
   const entries: BusEntry[] = [];
   bridge.bridge.bus.listen((entry) => void entries.push(entry));
   const started: WebhookBridge = {
     ...bridge,
-    journal,
-    feed: () => feed!,
+    journal: writer.store,
+    writer,
     entries,
-    async close() {
-      await bridge.close();
-      feed?.stop();
-    },
   };
   if (!keep) running.push(started);
   return started;
