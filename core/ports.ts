@@ -274,6 +274,18 @@ export type OpenJournal = (options: OpenJournalOptions) => Promise<Journal>;
 export type Resolve = (hostname: string) => Promise<string[]>;
 
 /** Everything a runtime provides. Passed in explicitly; never sniffed inside `core/`. */
+/** HMAC-SHA256 under one key, made once and used for many messages. */
+export interface MacKey {
+  /** The MAC of the parts' concatenation. */
+  sign(...parts: Uint8Array[]): Uint8Array;
+}
+
+/**
+ * A synchronous, keyed HMAC-SHA256 (webhook signatures): the runtime's native hash where it has
+ * one. Without it, core/crypto/hmac-sha256.ts, the same everywhere, several times slower on large bodies.
+ */
+export type HmacSha256 = (key: Uint8Array) => MacKey;
+
 export interface Runtime {
   /** `node`, `deno` or `bun`. */
   readonly name: string;
@@ -285,5 +297,7 @@ export interface Runtime {
   readonly resolve?: Resolve;
   /** The embedded journal (SQLite), where the runtime has one. */
   readonly openJournal?: OpenJournal;
+  /** A native HMAC-SHA256, where the runtime has one (webhook signatures). */
+  readonly hmacSha256?: HmacSha256;
   env(name: string): string | undefined;
 }

@@ -1,5 +1,6 @@
 /** The Bun {@link Runtime}. */
 import type { Runtime } from "../../core/ports.ts";
+import { nodeCryptoHmacSha256 } from "../shared/node-crypto-hmac.ts";
 import { bunConnect } from "./connect.ts";
 import { bunFiles } from "./files.ts";
 import { openBunJournal } from "./journal.ts";
@@ -16,5 +17,6 @@ export const bunRuntime: Runtime = {
   files: bunFiles,
   resolve: nodeResolve,
   openJournal: openBunJournal,
+  hmacSha256: nodeCryptoHmacSha256,
   env: (name) => Bun.env[name],
 };

@@ -1,5 +1,6 @@
 /** The Deno {@link Runtime}. */
 import type { Runtime } from "../../core/ports.ts";
+import { nodeCryptoHmacSha256 } from "../shared/node-crypto-hmac.ts";
 import { denoConnect } from "./connect.ts";
 import { denoFiles } from "./files.ts";
 import { denoListen } from "./listen.ts";
@@ -16,5 +17,6 @@ export const denoRuntime: Runtime = {
   files: denoFiles,
   resolve: denoResolve,
   openJournal: openNodeSqliteJournal,
+  hmacSha256: nodeCryptoHmacSha256,
   env: (name) => Deno.env.get(name),
 };

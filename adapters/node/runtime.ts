@@ -1,5 +1,6 @@
 /** The Node.js {@link Runtime}. */
 import type { Runtime } from "../../core/ports.ts";
+import { nodeCryptoHmacSha256 } from "../shared/node-crypto-hmac.ts";
 import { nodeConnect } from "./connect.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeListen } from "./listen.ts";
@@ -16,5 +17,6 @@ export const nodeRuntime: Runtime = {
   files: nodeFiles,
   resolve: nodeResolve,
   openJournal: openNodeSqliteJournal,
+  hmacSha256: nodeCryptoHmacSha256,
   env: (name) => process.env[name],
 };

@@ -5,7 +5,7 @@
 import { HttpClientError } from "../../core/http/errors.ts";
 import type { HttpConnectionPool } from "../../core/http/connection-pool.ts";
 import { httpPost } from "../../core/http/post.ts";
-import type { Connector, Resolve } from "../../core/ports.ts";
+import type { Connector, HmacSha256, Resolve } from "../../core/ports.ts";
 import { type AttemptVerdict, errorVerdict, outcomeLabel, parseRetryAfter, statusVerdict } from "./retry.ts";
 import type { Signer } from "./signing.ts";
 
@@ -29,6 +29,8 @@ export interface AttemptContext {
   checkAddress: (address: string) => string | undefined;
   maxResponseBytes: number;
   userAgent: string;
+  /** The runtime's native HMAC-SHA256 for signatures (the portable one without). */
+  hmac?: HmacSha256;
 }
 
 const decoder = new TextDecoder();

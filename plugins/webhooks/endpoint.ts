@@ -122,7 +122,7 @@ export class Endpoint {
     this.id = subscription.id;
     this.#deps = deps;
     this.log = new DeliveryLog(deps.settings.attemptLog);
-    this.#signer = new Signer(subscription.secrets);
+    this.#signer = new Signer(subscription.secrets, deps.attempt.hmac);
     this.#url = new URL(subscription.url);
     this.#connections = new HttpConnectionPool({ maxIdle: subscription.ordered ? 1 : subscription.concurrency });
     if (predicate instanceof Error) {

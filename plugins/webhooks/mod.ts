@@ -76,6 +76,7 @@ export function createWebhooksPlugin(wiring: WebhooksWiring = {}) {
           attempt: {
             connect: ctx.runtime.connect,
             ...(ctx.runtime.resolve ? { resolve: ctx.runtime.resolve } : {}),
+            ...(ctx.runtime.hmacSha256 ? { hmac: ctx.runtime.hmacSha256 } : {}),
             checkAddress: (address) => addressRefusal(address, guard),
             maxResponseBytes: options.maxResponseBytes,
             userAgent: `amibridge/${AMIBRIDGE_VERSION} (webhooks)`,

@@ -6,6 +6,10 @@
  */
 
 import { HmacSha256 } from "../../core/crypto/hmac-sha256.ts";
+import type { HmacSha256 as NativeHmac, MacKey } from "../../core/ports.ts";
+
+/** The portable MAC, when the runtime has no native one. */
+const portableHmac: NativeHmac = (key) => new HmacSha256(key);
 
 /** Prefix of every secret. */
 export const SECRET_PREFIX = "whsec_";
@@ -49,12 +53,15 @@ export function secretProblem(secret: string): string | undefined {
 
 /** Signs deliveries with one or more secrets. */
 export class Signer {
-  readonly #keys: HmacSha256[];
+  readonly #keys: MacKey[];
 
-  /** `secrets` must each pass {@link secretProblem}. */
-  constructor(secrets: readonly string[]) {
-    // Synchronous HMAC (core/crypto): crypto.subtle costs a thread-pool job per signature on Node.
-    this.#keys = secrets.map((secret) => new HmacSha256(fromBase64(secret.slice(SECRET_PREFIX.length))!));
+  /**
+   * `secrets` must each pass {@link secretProblem}; `hmac` is the runtime's native HMAC
+   * (`Runtime.hmacSha256`), core/crypto's otherwise. Synchronous either way: crypto.subtle costs
+   * a thread-pool job per signature on Node.
+   */
+  constructor(secrets: readonly string[], hmac: NativeHmac = portableHmac) {
+    this.#keys = secrets.map((secret) => hmac(fromBase64(secret.slice(SECRET_PREFIX.length))!));
   }
 
   /** The `webhook-signature` value for this id, timestamp (seconds) and body. */

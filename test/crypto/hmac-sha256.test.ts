@@ -1,6 +1,10 @@
 /** The synchronous HMAC-SHA256 against `crypto.subtle`, byte for byte, at every block boundary and split anywhere. */
 import { describe, expect, test } from "bun:test";
 import { HmacSha256, sha256 } from "../../core/crypto/hmac-sha256.ts";
+import type { MacKey } from "../../core/ports.ts";
+import { currentRuntime, runtimeName } from "../support/runtime.ts";
+
+const runtime = await currentRuntime();
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 /** Deterministic bytes (a linear congruential sequence), so a failure repeats. */
@@ -26,17 +30,25 @@ describe("HMAC-SHA256", () => {
     }
   });
 
-  test("the MAC matches crypto.subtle for keys shorter, equal to and longer than a block, messages of every boundary length, in parts split anywhere", async () => {
+  const macs: Array<[string, (key: Uint8Array) => MacKey]> = [["portable", (key) => new HmacSha256(key)]];
+  if (runtime.hmacSha256) macs.push([`${runtimeName}'s native`, runtime.hmacSha256]);
+  test("every runtime we ship has a native HMAC-SHA256 for signatures", () => {
+    expect(macs.map(([name]) => name)).toEqual(["portable", `${runtimeName}'s native`]);
+  });
+
+  test.each(macs)("the %s MAC matches crypto.subtle for keys shorter, equal to and longer than a block, messages of every boundary length, in parts split anywhere", async (_name, make) => {
     for (const keyLength of [1, 16, 24, 63, 64, 65, 200]) {
       const key = bytes(keyLength, keyLength);
       const reference = await crypto.subtle.importKey("raw", key as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      const mac = new HmacSha256(key);
+      const mac = make(key);
       for (const length of LENGTHS) {
         const data = bytes(length, length * 31 + keyLength);
         const expected = hex(new Uint8Array(await crypto.subtle.sign("HMAC", reference, data as BufferSource)));
         expect({ keyLength, length, mac: hex(mac.sign(data)) }).toEqual({ keyLength, length, mac: expected });
         const cut = Math.floor(length / 3);
         expect({ keyLength, length, split: hex(mac.sign(data.subarray(0, cut), data.subarray(cut, 2 * cut), data.subarray(2 * cut))) }).toEqual({ keyLength, length, split: expected });
+        // Signing again under the same key gives the same MAC: the key's state is not used up.
+        expect(hex(mac.sign(data))).toBe(expected);
       }
     }
   });
