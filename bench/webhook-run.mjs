@@ -12,12 +12,15 @@
  * 2. End to end, each a fresh bridge process and journal: a simulated PBX (bench/webhook-load.ts,
  *    its own process) → the bridge (bench/webhook-bridge.ts on Bun or Node, or the baseline
  *    bench/webhook-baseline.mjs: asterisk-manager + `fetch` per event, no durability) → a local
- *    receiver process (bench/webhook-receiver.mjs, node:http, 204 for everything):
+ *    receiver process (bench/webhook-receiver.mjs, node:http, 204 for everything); in the
+ *    unbatched row also the floor (bench/webhook-floor.mjs: raw sockets in and out, no work), what
+ *    one POST per event costs this machine at all:
  *    - unbatched: `--unbatched` events as fast as the bridge reads them, one POST per event
  *      (amibridge: `ordered: false, concurrency: 8`; the baseline: one un-awaited fetch per event);
  *    - batched: `--batched` events as fast as the bridge reads them, up to 100 per POST (amibridge only);
  *    - steady: `--steady` events at `--rate` events/s, one POST per event with the default,
- *      ordered settings (the baseline: fetch per event);
+ *      ordered settings, one in flight (the baseline: fetch per event); steady-unordered: the
+ *      same with `ordered: false, concurrency: 8`;
  *    - down: `--down` events as fast as the bridge reads them while the receiver's port is closed;
  *      the bridge's RSS sampled every 250 ms against its committed sequence (amibridge only: the
  *      baseline keeps nothing, every POST fails and the event is gone).
@@ -61,7 +64,7 @@ const options = {
 const jsonPath = takeOption(args, "--json");
 /** Prints the tables of a run saved with --json, without running anything. */
 const fromJson = takeOption(args, "--from-json");
-const targetIds = (takeOption(args, "--targets") ?? "amibridge-bun,amibridge-node,baseline").split(",");
+const targetIds = (takeOption(args, "--targets") ?? "amibridge-bun,amibridge-node,baseline,floor").split(",");
 if (args.length > 0) throw new Error(`unknown arguments: ${args.join(" ")}`);
 
 const TARGETS_MET = { journal: 50_000, unbatched: 5_000, batched: 50_000, steadyP99Ms: 50, flatMiB: 48 };
@@ -72,12 +75,14 @@ const TARGETS = {
   "amibridge-bun": { label: "amibridge (Bun)", runtime: "bun", command: bun, argv: [join(root, "bench/webhook-bridge.ts")] },
   "amibridge-node": { label: "amibridge (Node)", runtime: "node", command: process.execPath, argv: [...(process.env.WEBHOOK_BRIDGE_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...tsx("bench/webhook-bridge.ts")] },
   baseline: { label: "asterisk-manager + fetch", runtime: "node", command: process.execPath, argv: tsx("bench/webhook-baseline.mjs"), baseline: true },
+  floor: { label: "floor: raw sockets, no work", runtime: "node", command: process.execPath, argv: tsx("bench/webhook-floor.mjs"), floor: true },
 };
 for (const id of targetIds) if (!TARGETS[id]) throw new Error(`unknown target ${id} (known: ${Object.keys(TARGETS).join(", ")})`);
 const SCENARIOS = [
-  { id: "unbatched", events: options.unbatched, rate: 0, mode: "unordered", baseline: true },
+  { id: "unbatched", events: options.unbatched, rate: 0, mode: "unordered", baseline: true, floor: true },
   { id: "batched", events: options.batched, rate: 0, mode: "batched", baseline: false },
   { id: "steady", events: options.steady, rate: options.rate, mode: "ordered", baseline: true },
+  { id: "steady-unordered", events: options.steady, rate: options.rate, mode: "unordered", baseline: false },
   { id: "down", events: options.down, rate: 0, mode: "down", baseline: false },
 ].filter((scenario) => scenario.events > 0);
 
@@ -164,7 +169,7 @@ async function oneRun(load, receiver, receiverPort, targetId, scenario, dir) {
   const { port: pbxPort } = await load.ask({ cmd: "pbx" });
   await receiver.ask({ cmd: "reset", events: scenario.events });
   const url = `http://127.0.0.1:${scenario.mode === "down" ? await closedPort() : receiverPort}/`;
-  const extra = target.baseline ? [] : ["--mode", scenario.mode, "--journal", join(dir, `${targetId}-${scenario.id}.db`)];
+  const extra = target.baseline || target.floor ? [] : ["--mode", scenario.mode, "--journal", join(dir, `${targetId}-${scenario.id}.db`)];
   const bridge = start(target.command, [...target.argv, "--pbx-port", String(pbxPort), "--url", url, ...extra], targetId);
   try {
     const ready = await bridge.next(30_000);
@@ -188,7 +193,7 @@ async function oneRun(load, receiver, receiverPort, targetId, scenario, dir) {
     if (scenario.mode === "down") await sleep(500);
     const report = await bridge.ask("report", 30_000);
     const received = await receiver.ask({ cmd: "report" });
-    return { target: targetId, scenario: scenario.id, events: scenario.events, rate: scenario.rate, mode: target.baseline ? "fetch per event" : scenario.mode, runtime: ready.runtime, outcome, flood, bridge: report, received };
+    return { target: targetId, scenario: scenario.id, events: scenario.events, rate: scenario.rate, mode: target.baseline ? "fetch per event" : target.floor ? "8 sockets" : scenario.mode, runtime: ready.runtime, outcome, flood, bridge: report, received };
   } finally {
     await bridge.stop();
   }
@@ -244,21 +249,23 @@ function printReport(journal, runs) {
     if (these.length === 0) continue;
     const base = these.find((run) => TARGETS[run.target].baseline);
     const baseFigures = base ? figures(base) : undefined;
-    const title = { unbatched: `one POST per event, ${fmt(scenario.events)} events as fast as the bridge reads`, batched: `batched (≤ 100 events per POST, ≤ 5 ms wait), ${fmt(scenario.events)} events as fast as the bridge reads`, steady: `one POST per event at a steady ${fmt(scenario.rate)} events/s, ${fmt(scenario.events)} events` }[scenario.id];
+    const floor = these.find((run) => TARGETS[run.target].floor);
+    const floorFigures = floor ? figures(floor) : undefined;
+    const title = { unbatched: `one POST per event, ${fmt(scenario.events)} events as fast as the bridge reads`, batched: `batched (≤ 100 events per POST, ≤ 5 ms wait), ${fmt(scenario.events)} events as fast as the bridge reads`, steady: `one POST per event at a steady ${fmt(scenario.rate)} events/s, ${fmt(scenario.events)} events, ordered (the defaults: one in flight)`, "steady-unordered": `one POST per event at a steady ${fmt(scenario.rate)} events/s, ${fmt(scenario.events)} events, unordered (8 in flight)` }[scenario.id];
     console.log(`\n=== end to end: ${title} ===`);
     table(
-      ["", "settings", "delivered", "events/s", "vs baseline", "p50", "p99", "sent→ p99", "CPU µs/event", "outcome"],
+      ["", "settings", "delivered", "events/s", "vs baseline", ...(floor ? ["of floor"] : []), "p50", "p99", "sent→ p99", "CPU µs/event", "outcome"],
       these.map((run) => {
         const f = figures(run);
-        return [TARGETS[run.target].label, run.mode, `${fmt(run.received.unique)}${run.received.duplicates ? ` (+${fmt(run.received.duplicates)} dup)` : ""}`, fmt(f.eventsPerSecond), baseFigures && run !== base ? `${fmt(f.eventsPerSecond / baseFigures.eventsPerSecond, 2)}×` : "", `${fmt(f.p50, 1)} ms`, `${fmt(f.p99, 1)} ms`, `${fmt(f.sentP99, 1)} ms`, fmt(f.cpuUsPerEvent, 1), run.outcome];
+        return [TARGETS[run.target].label, run.mode, `${fmt(run.received.unique)}${run.received.duplicates ? ` (+${fmt(run.received.duplicates)} dup)` : ""}`, fmt(f.eventsPerSecond), baseFigures && run !== base ? `${fmt(f.eventsPerSecond / baseFigures.eventsPerSecond, 2)}×` : "", ...(floor ? [run !== floor ? `${fmt((100 * f.eventsPerSecond) / floorFigures.eventsPerSecond)} %` : ""] : []), `${fmt(f.p50, 1)} ms`, `${fmt(f.p99, 1)} ms`, `${fmt(f.sentP99, 1)} ms`, fmt(f.cpuUsPerEvent, 1), run.outcome];
       }),
     );
-    for (const run of these.filter((r) => !TARGETS[r.target].baseline)) {
+    for (const run of these.filter((r) => !TARGETS[r.target].baseline && !TARGETS[r.target].floor)) {
       const f = figures(run);
       const label = TARGETS[run.target].label;
       if (scenario.id === "unbatched") verdict(`${label} unbatched: ${fmt(f.eventsPerSecond)} events/s ≥ ${fmt(TARGETS_MET.unbatched)}`, f.eventsPerSecond >= TARGETS_MET.unbatched);
       if (scenario.id === "batched") verdict(`${label} batched: ${fmt(f.eventsPerSecond)} events/s ≥ ${fmt(TARGETS_MET.batched)}`, f.eventsPerSecond >= TARGETS_MET.batched);
-      if (scenario.id === "steady") verdict(`${label} at ${fmt(scenario.rate)}/s: p99 ${fmt(f.p99, 1)} ms < ${TARGETS_MET.steadyP99Ms} ms`, f.p99 < TARGETS_MET.steadyP99Ms);
+      if (scenario.id === "steady" || scenario.id === "steady-unordered") verdict(`${label} at ${fmt(scenario.rate)}/s, ${scenario.mode}: p99 ${fmt(f.p99, 1)} ms < ${TARGETS_MET.steadyP99Ms} ms`, f.p99 < TARGETS_MET.steadyP99Ms);
       verdict(`${label} ${scenario.id}: every event delivered (${fmt(run.received.unique)} of ${fmt(run.events)})`, f.complete);
     }
   }
@@ -301,7 +308,7 @@ async function main() {
   try {
     const { port: receiverPort } = await receiver.next(10_000);
     for (const scenario of SCENARIOS) {
-      for (const id of targetIds.filter((t) => scenario.baseline || !TARGETS[t].baseline)) {
+      for (const id of targetIds.filter((t) => (TARGETS[t].baseline ? scenario.baseline : TARGETS[t].floor ? scenario.floor : true))) {
         console.log(`… ${scenario.id} on ${id}`);
         try {
           runs.push(await oneRun(load, receiver, receiverPort, id, scenario, dir));

@@ -31,6 +31,8 @@ export interface Batch {
   replay: boolean;
   /** Set once delivered or dead-lettered (live batches: the cursor may pass it). */
   done?: boolean;
+  /** The delivery's body, made ahead of sending (endpoint.ts). */
+  body?: Uint8Array;
 }
 
 /** A batch's first carried sequence number. */

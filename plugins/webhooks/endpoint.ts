@@ -184,12 +184,18 @@ export class Endpoint {
     return pending?.entries[0]!.time ?? this.#queue[0]?.time;
   }
 
+  /**
+   * The delivery loop. One batch is read and its body made ahead of the free slot (`ready`), so
+   * the next delivery is prepared while the one in flight waits for its receiver: with one in
+   * flight (ordered), reading and the receiver's work overlap instead of taking turns.
+   */
   async #run(signal: AbortSignal): Promise<void> {
     const running = new Set<Promise<void>>();
+    let ready: Batch | undefined;
     while (!signal.aborted) {
       const limit = this.subscription.ordered ? 1 : this.subscription.concurrency;
       let timeout: number | undefined;
-      if (this.#inFlight.size < limit && this.#pending.length < MAX_PENDING) {
+      if (ready === undefined && this.#pending.length < MAX_PENDING) {
         let next: Batch | number | undefined;
         try {
           next = await this.#nextBatch();
@@ -200,12 +206,16 @@ export class Endpoint {
         }
         if (signal.aborted) break;
         if (typeof next === "object") {
-          this.#launch(next, signal, running);
-          continue;
-        }
-        timeout = next;
+          next.body = batchBody(next, this.subscription.batch.maxEvents > 1);
+          ready = next;
+        } else timeout = next;
       }
-      await this.#wake.wait(signal, timeout);
+      if (ready !== undefined && this.#inFlight.size < limit) {
+        this.#launch(ready, signal, running);
+        ready = undefined;
+        continue;
+      }
+      await this.#wake.wait(signal, ready === undefined ? timeout : undefined);
     }
     await Promise.allSettled([...running]);
   }
@@ -303,7 +313,7 @@ export class Endpoint {
   async #deliver(batch: Batch, signal: AbortSignal): Promise<Outcome> {
     const { settings } = this.#deps;
     const id = webhookId(this.id, firstSeq(batch));
-    const body = batchBody(batch, this.subscription.batch.maxEvents > 1);
+    const body = batch.body ?? batchBody(batch, this.subscription.batch.maxEvents > 1);
     let retryAfter: number | undefined;
     let last: AttemptResult | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -374,6 +384,7 @@ export class Endpoint {
     batch.done = true;
     // Done batches may wait behind a failing one (unordered): keep their range, not their entries.
     batch.entries = [];
+    batch.body = undefined;
     return this.#advance(outcome === "dead" ? { dead: this.dead } : {});
   }
 
