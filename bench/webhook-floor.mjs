@@ -68,7 +68,7 @@ ami.on("data", (chunk) => {
   while ((end = text.indexOf("\r\n\r\n")) >= 0) {
     const frame = text.slice(0, end);
     text = text.slice(end + 4);
-    if (frame.startsWith("Response: Success")) ready();
+    if (frame.includes("Response: Success")) ready();
     const at = frame.indexOf("BenchStamp: ");
     if (at < 0) continue;
     const lineEnd = frame.indexOf("\r\n", at);

@@ -34,7 +34,7 @@
  * the RSS between 20 % and 100 % of the events stays within 48 MiB of the RSS at 20 % (holding the
  * other 80 % in memory would take hundreds of MiB), and every event committed to the journal.
  * Exits non-zero only when a run crashed. Profiling: WEBHOOK_BRIDGE_NODE_ARGS adds Node flags to
- * the Node bridge (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); `--journal-events 0` skips step 1.
+ * the Node bridge (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), WEBHOOK_BRIDGE_BUN_ARGS Bun's; `--journal-events 0` skips step 1.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -72,7 +72,7 @@ const localBun = join(root, "node_modules/.bin/bun");
 const bun = existsSync(localBun) ? localBun : "bun";
 const tsx = (file) => ["--import", "tsx", join(root, file)];
 const TARGETS = {
-  "amibridge-bun": { label: "amibridge (Bun)", runtime: "bun", command: bun, argv: [join(root, "bench/webhook-bridge.ts")] },
+  "amibridge-bun": { label: "amibridge (Bun)", runtime: "bun", command: bun, argv: [...(process.env.WEBHOOK_BRIDGE_BUN_ARGS?.split(" ").filter(Boolean) ?? []), join(root, "bench/webhook-bridge.ts")] },
   "amibridge-node": { label: "amibridge (Node)", runtime: "node", command: process.execPath, argv: [...(process.env.WEBHOOK_BRIDGE_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...tsx("bench/webhook-bridge.ts")] },
   baseline: { label: "asterisk-manager + fetch", runtime: "node", command: process.execPath, argv: tsx("bench/webhook-baseline.mjs"), baseline: true },
   floor: { label: "floor: raw sockets, no work", runtime: "node", command: process.execPath, argv: tsx("bench/webhook-floor.mjs"), floor: true },

@@ -14,6 +14,8 @@ export type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Arr
 /** One open HTTP/1.1 connection: its transport, its reader, and the read started while it idled. */
 export class HttpConnection {
   readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** Held for the connection's life: taking and releasing a writer per request costs more than the write. */
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   #early: Promise<ReadResult> | undefined;
   #closed = false;
 
@@ -25,6 +27,7 @@ export class HttpConnection {
     readonly origin: string,
   ) {
     this.reader = transport.readable.getReader();
+    this.#writer = transport.writable.getWriter();
   }
 
   /** The next bytes from the server (first the read started while idle, if any). */
@@ -35,13 +38,8 @@ export class HttpConnection {
   }
 
   /** Writes `bytes` to the server. */
-  async write(bytes: Uint8Array): Promise<void> {
-    const writer = this.transport.writable.getWriter();
-    try {
-      await writer.write(bytes);
-    } finally {
-      writer.releaseLock();
-    }
+  write(bytes: Uint8Array): Promise<void> {
+    return this.#writer.write(bytes);
   }
 
   /** Starts reading while idle; `onEnd` runs when that read settles (the server closed, or sent something unasked). */
@@ -59,6 +57,9 @@ export class HttpConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.reader.cancel().catch(() => {});
+    // The writer's promise settles when the transport closes; nobody waits on it.
+    this.#writer.closed.catch(() => {});
+    this.#writer.releaseLock();
     void this.transport.close().catch(() => {});
   }
 }

@@ -66,7 +66,7 @@ export async function attemptDelivery(context: AttemptContext, url: URL, signer:
   }
 }
 
-function describeStatus(status: number, reason: string, headers: Headers, body: Uint8Array): string {
+function describeStatus(status: number, reason: string, headers: { get(name: string): string | null }, body: Uint8Array): string {
   const location = status >= 300 && status < 400 ? headers.get("location") : null;
   const excerpt = decoder.decode(body.subarray(0, 200)).replace(/\s+/g, " ").trim();
   const parts = [`HTTP ${status}${reason ? ` ${reason}` : ""}`];
