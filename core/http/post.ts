@@ -57,17 +57,21 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export async function httpPost(options: HttpPostOptions): Promise<HttpPostResult> {
   const { url } = options;
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`expected an http: or https: URL, got ${url.protocol}`);
+  // One deadline: the timer or the caller's signal rejects `stopped` (which every wait races)
+  // and aborts `deadline` (which a connect in progress watches).
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new HttpClientError("HTTP_TIMEOUT", `expected a response from ${url.host} within ${options.timeoutMs} ms, got none`)), options.timeoutMs);
-  const onAbort = () => deadline.abort(new HttpClientError("HTTP_ABORTED", `the request to ${url.host} was aborted`, { cause: options.signal?.reason }));
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  const stopped = new Promise<never>((_, reject) => {
-    const fail = () => reject(deadline.signal.reason);
-    if (deadline.signal.aborted) fail();
-    else deadline.signal.addEventListener("abort", fail, { once: true });
-  });
+  let fail!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => (fail = reject));
   stopped.catch(() => {});
+  const stop = (reason: HttpClientError) => {
+    if (deadline.signal.aborted) return;
+    deadline.abort(reason);
+    fail(reason);
+  };
+  const timer = setTimeout(() => stop(new HttpClientError("HTTP_TIMEOUT", `expected a response from ${url.host} within ${options.timeoutMs} ms, got none`)), options.timeoutMs);
+  const onAbort = () => stop(new HttpClientError("HTTP_ABORTED", `the request to ${url.host} was aborted`, { cause: options.signal?.reason }));
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
   const origin = `${url.protocol}//${url.host}`;
   const request = requestBytes(options, options.pool !== undefined);
   let connection: HttpConnection | undefined;
@@ -80,9 +84,9 @@ export async function httpPost(options: HttpPostOptions): Promise<HttpPostResult
       const progress = { received: 0 };
       try {
         await within(connection.write(request), stopped);
-        const { keepAlive, ...response } = await readResponse(connection, stopped, options, url, progress);
-        reusable = keepAlive;
-        return { ...response, address: connection.address };
+        const response = await readResponse(connection, stopped, options, url, progress);
+        reusable = response.keepAlive;
+        return { version: response.version, status: response.status, reason: response.reason, headers: response.headers, body: response.body, truncated: response.truncated, address: connection.address };
       } catch (error) {
         // A kept-alive connection the server closed meanwhile fails before any answer: once more on a new one.
         if (!reused || attempt > 0 || progress.received > 0 || deadline.signal.aborted) throw error;
@@ -201,10 +205,10 @@ async function readResponse(connection: HttpConnection, stopped: Promise<never>,
     progress.received += value.byteLength;
     pending = concat(pending, value);
   }
-  const { complete, ...body } = await readBody(connection, stopped, head, pending, maxBody);
+  const { complete, body, truncated } = await readBody(connection, stopped, head, pending, maxBody);
   const tokens = (head.headers.get("connection") ?? "").toLowerCase();
-  const keepAlive = complete && !body.truncated && !/(?:^|,)\s*close\s*(?:,|$)/.test(tokens) && (head.version === "1.1" || /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens));
-  return { ...head, ...body, keepAlive };
+  const keepAlive = complete && !truncated && !/(?:^|,)\s*close\s*(?:,|$)/.test(tokens) && (head.version === "1.1" || /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens));
+  return { version: head.version, status: head.status, reason: head.reason, headers: head.headers, body, truncated, keepAlive };
 }
 
 /**
