@@ -273,6 +273,7 @@ export type OpenJournal = (options: OpenJournalOptions) => Promise<Journal>;
  */
 export type Resolve = (hostname: string) => Promise<string[]>;
 
+/** Everything a runtime provides. Passed in explicitly; never sniffed inside `core/`. */
 /** HMAC-SHA256 under one key, made once and used for many messages. */
 export interface MacKey {
   /** The MAC of the parts' concatenation. */
@@ -285,7 +286,6 @@ export interface MacKey {
  */
 export type HmacSha256 = (key: Uint8Array) => MacKey;
 
-/** Everything a runtime provides. Passed in explicitly; never sniffed inside `core/`. */
 export interface Runtime {
   /** `node`, `deno` or `bun`. */
   readonly name: string;

@@ -2,7 +2,6 @@
 import { Database, type SQLQueryBindings } from "bun:sqlite";
 import type { OpenJournal } from "../../core/ports.ts";
 import { openSqliteJournal, type SqlDatabase, type SqlRow, type SqlValue } from "../shared/sqlite-journal.ts";
-import { openThreadedJournal } from "../shared/threaded-journal.ts";
 
 function bunSqlite(path: string): SqlDatabase {
   const db = new Database(path, { create: true, strict: true });
@@ -31,13 +30,3 @@ function bunSqlite(path: string): SqlDatabase {
 
 /** Opens a journal file through `bun:sqlite`; see {@link OpenJournal}. */
 export const openBunJournal: OpenJournal = (options) => openSqliteJournal(bunSqlite, options);
-
-/**
- * The worker's module. In the single binary every module's `import.meta.url` is the binary's, and
- * the worker is the second entry point of `npm run compile`, found by its path from the entry
- * points' common folder (`adapters/`); test/cli/binary.test.ts runs the binary with a journal.
- */
-const workerModule = import.meta.url.startsWith("file:///$bunfs/") ? "./shared/journal-worker.ts" : new URL("../shared/journal-worker.ts", import.meta.url);
-
-/** The journal on Bun as the bridge runs it: `bun:sqlite` in a thread of its own (adapters/shared/threaded-journal.ts). */
-export const openBunThreadedJournal: OpenJournal = (options) => openThreadedJournal({ url: workerModule }, options);

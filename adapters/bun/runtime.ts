@@ -3,7 +3,7 @@ import type { Runtime } from "../../core/ports.ts";
 import { nodeCryptoHmacSha256 } from "../shared/node-crypto-hmac.ts";
 import { bunConnect } from "./connect.ts";
 import { bunFiles } from "./files.ts";
-import { openBunThreadedJournal } from "./journal.ts";
+import { openBunJournal } from "./journal.ts";
 import { bunListen } from "./listen.ts";
 import { bunServe } from "./serve.ts";
 import { nodeResolve } from "../node/resolve.ts";
@@ -16,7 +16,7 @@ export const bunRuntime: Runtime = {
   serve: bunServe,
   files: bunFiles,
   resolve: nodeResolve,
-  openJournal: openBunThreadedJournal,
+  openJournal: openBunJournal,
   hmacSha256: nodeCryptoHmacSha256,
   env: (name) => Bun.env[name],
 };

@@ -4,7 +4,7 @@ import { nodeCryptoHmacSha256 } from "../shared/node-crypto-hmac.ts";
 import { denoConnect } from "./connect.ts";
 import { denoFiles } from "./files.ts";
 import { denoListen } from "./listen.ts";
-import { openDenoJournal } from "./journal.ts";
+import { openNodeSqliteJournal } from "../shared/node-sqlite-journal.ts";
 import { denoServe } from "./serve.ts";
 import { denoResolve } from "./resolve.ts";
 
@@ -16,7 +16,7 @@ export const denoRuntime: Runtime = {
   serve: denoServe,
   files: denoFiles,
   resolve: denoResolve,
-  openJournal: openDenoJournal,
+  openJournal: openNodeSqliteJournal,
   hmacSha256: nodeCryptoHmacSha256,
   env: (name) => Deno.env.get(name),
 };

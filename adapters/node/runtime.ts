@@ -4,7 +4,7 @@ import { nodeCryptoHmacSha256 } from "../shared/node-crypto-hmac.ts";
 import { nodeConnect } from "./connect.ts";
 import { nodeFiles } from "./files.ts";
 import { nodeListen } from "./listen.ts";
-import { openNodeJournal } from "./journal.ts";
+import { openNodeSqliteJournal } from "../shared/node-sqlite-journal.ts";
 import { nodeServe } from "./serve.ts";
 import { nodeResolve } from "./resolve.ts";
 
@@ -16,7 +16,7 @@ export const nodeRuntime: Runtime = {
   serve: nodeServe,
   files: nodeFiles,
   resolve: nodeResolve,
-  openJournal: openNodeJournal,
+  openJournal: openNodeSqliteJournal,
   hmacSha256: nodeCryptoHmacSha256,
   env: (name) => process.env[name],
 };

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JournalError } from "../../core/journal/errors.ts";
 import { memoryJournal } from "../../core/journal/memory.ts";
-import type { Journal, JournalRecord, OpenJournal, Runtime } from "../../core/ports.ts";
+import type { Journal, JournalRecord, Runtime } from "../../core/ports.ts";
 import { currentRuntime, runtimeName } from "../support/runtime.ts";
 
 let runtime: Runtime;
@@ -62,13 +62,9 @@ interface Implementation {
   open(path: string): Promise<Journal>;
 }
 
-/** The driver itself, in this thread: what the runtime's journal runs in its own thread (adapters/shared/journal-worker.ts). */
-const inThread: OpenJournal = runtimeName === "bun" ? (await import("../../adapters/bun/journal.ts")).openBunJournal : (await import("../../adapters/shared/node-sqlite-journal.ts")).openNodeSqliteJournal;
-
 const implementations: Implementation[] = [
   { name: "memory", open: async () => memoryJournal() },
-  { name: `sqlite on ${runtimeName} (its own thread, as the bridge runs it)`, open: (path) => runtime.openJournal!({ path }) },
-  { name: `sqlite on ${runtimeName}, the driver in this thread`, open: (path) => inThread({ path }) },
+  { name: `sqlite on ${runtimeName}`, open: (path) => runtime.openJournal!({ path }) },
 ];
 
 async function track(journal: Promise<Journal>): Promise<Journal> {
