@@ -19,6 +19,7 @@
 import { createInterface } from "node:readline";
 import { createBridge } from "../core/bridge/mod.ts";
 import { createWebhooksPlugin } from "../plugins/webhooks/mod.ts";
+import type { Runtime } from "../core/ports.ts";
 import { currentRuntime } from "../test/support/runtime.ts";
 import { option } from "./fanout-process.ts";
 
@@ -37,7 +38,29 @@ const ENDPOINT: Record<string, Record<string, unknown>> = {
 };
 if (!ENDPOINT[mode]) throw new Error(`unknown --mode ${mode}`);
 
-const runtime = await currentRuntime();
+const base = await currentRuntime();
+/** Storage calls slower than 20 ms (a stall of the event loop, the driver being synchronous): which, and how long. */
+const slowStorage: Record<string, { count: number; maxMs: number }> = {};
+const timed = <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+  const started = performance.now();
+  try {
+    return await call(...args);
+  } finally {
+    const ms = performance.now() - started;
+    if (ms > 20) {
+      const slot = (slowStorage[name] ??= { count: 0, maxMs: 0 });
+      slot.count++;
+      slot.maxMs = Math.max(slot.maxMs, Math.round(ms));
+    }
+  }
+};
+const runtime: Runtime = {
+  ...base,
+  openJournal: async (options) => {
+    const journal = await base.openJournal!(options);
+    return { ...journal, append: timed("append", journal.append), read: timed("read", journal.read), trim: timed("trim", journal.trim), setValues: timed("setValues", journal.setValues), stats: timed("stats", journal.stats) };
+  },
+};
 const bridge = await createBridge({
   runtime,
   upstreams: [{ name: "pbx1", url: `ami://hello:world@127.0.0.1:${pbxPort}`, client: { keepalive: false, reconnect: () => 50 } }],
@@ -61,6 +84,17 @@ setInterval(() => {
   const memory = process.memoryUsage();
   timeline.push({ ms: Math.round(performance.now() - started), committed: writer.committedSeq, rss: memory.rss, heapUsed: memory.heapUsed });
 }, 250).unref();
+/** Event-loop stalls: how late a 5 ms timer fired, counted over 20 and 50 ms, and the worst. */
+const stalls = { over20: 0, over50: 0, maxMs: 0 };
+let tick = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  const late = now - tick - 5;
+  tick = now;
+  if (late > 20) stalls.over20++;
+  if (late > 50) stalls.over50++;
+  if (late > stalls.maxMs) stalls.maxMs = Math.round(late);
+}, 5).unref();
 const bun = (globalThis as { Bun?: { version: string } }).Bun;
 const cpuAtReady = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ ready: true, runtime: bun ? `Bun ${bun.version}` : `Node ${process.version}`, committedSeq: writer.committedSeq })}\n`);
@@ -76,7 +110,7 @@ function endpointMetrics(): Record<string, number> {
 
 function report(): Record<string, unknown> {
   const cpu = process.cpuUsage(cpuAtReady);
-  return { cpuMs: (cpu.user + cpu.system) / 1000, journal: writer.stats(), endpoint: endpointMetrics(), timeline };
+  return { cpuMs: (cpu.user + cpu.system) / 1000, journal: writer.stats(), endpoint: endpointMetrics(), stalls, slowStorage, timeline };
 }
 
 createInterface({ input: process.stdin })

@@ -28,6 +28,8 @@
  *    among them); latency: arrival − the event's `receivedAt` (the bridge's stamp when it read the
  *    event from AMI; the baseline stamps its own), p50/p99 of every event; `sent→` is from the
  *    PBX's send stamp instead. CPU µs/event: the bridge process's CPU time per event delivered.
+ *    Loop stalls: how often a 5 ms timer in the bridge fired over 50 ms late; journal calls: how
+ *    many of the journal's (synchronous) calls took over 20 ms, the disk holding up a commit.
  *
  * PASS/FAIL per target: journal ≥ 50,000 events/s; unbatched ≥ 5,000 events/s; batched ≥ 50,000
  * events/s; steady p99 < 50 ms; every amibridge run delivers every event; down: memory flat, i.e.
@@ -205,6 +207,13 @@ async function oneRun(load, receiver, receiverPort, targetId, scenario, dir) {
 const fmt = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const mib = (bytes) => bytes / 2 ** 20;
 
+/** `3 (max 81 ms)`: storage calls over 20 ms, all kinds together. */
+function slowCalls(slow) {
+  const kinds = Object.values(slow);
+  const count = kinds.reduce((sum, kind) => sum + kind.count, 0);
+  return count === 0 ? "0" : `${count} (max ${Math.max(...kinds.map((kind) => kind.maxMs))} ms)`;
+}
+
 function figures(run) {
   const r = run.received;
   const windowS = (r.lastAt - r.minReceivedAt) / 1000;
@@ -254,10 +263,10 @@ function printReport(journal, runs) {
     const title = { unbatched: `one POST per event, ${fmt(scenario.events)} events as fast as the bridge reads`, batched: `batched (≤ 100 events per POST, ≤ 5 ms wait), ${fmt(scenario.events)} events as fast as the bridge reads`, steady: `one POST per event at a steady ${fmt(scenario.rate)} events/s, ${fmt(scenario.events)} events, ordered (the defaults: one in flight)`, "steady-unordered": `one POST per event at a steady ${fmt(scenario.rate)} events/s, ${fmt(scenario.events)} events, unordered (8 in flight)` }[scenario.id];
     console.log(`\n=== end to end: ${title} ===`);
     table(
-      ["", "settings", "delivered", "events/s", "vs baseline", ...(floor ? ["of floor"] : []), "p50", "p99", "sent→ p99", "CPU µs/event", "outcome"],
+      ["", "settings", "delivered", "events/s", "vs baseline", ...(floor ? ["of floor"] : []), "p50", "p99", "sent→ p99", "CPU µs/event", "loop stalls > 50 ms", "journal calls > 20 ms", "outcome"],
       these.map((run) => {
         const f = figures(run);
-        return [TARGETS[run.target].label, run.mode, `${fmt(run.received.unique)}${run.received.duplicates ? ` (+${fmt(run.received.duplicates)} dup)` : ""}`, fmt(f.eventsPerSecond), baseFigures && run !== base ? `${fmt(f.eventsPerSecond / baseFigures.eventsPerSecond, 2)}×` : "", ...(floor ? [run !== floor ? `${fmt((100 * f.eventsPerSecond) / floorFigures.eventsPerSecond)} %` : ""] : []), `${fmt(f.p50, 1)} ms`, `${fmt(f.p99, 1)} ms`, `${fmt(f.sentP99, 1)} ms`, fmt(f.cpuUsPerEvent, 1), run.outcome];
+        return [TARGETS[run.target].label, run.mode, `${fmt(run.received.unique)}${run.received.duplicates ? ` (+${fmt(run.received.duplicates)} dup)` : ""}`, fmt(f.eventsPerSecond), baseFigures && run !== base ? `${fmt(f.eventsPerSecond / baseFigures.eventsPerSecond, 2)}×` : "", ...(floor ? [run !== floor ? `${fmt((100 * f.eventsPerSecond) / floorFigures.eventsPerSecond)} %` : ""] : []), `${fmt(f.p50, 1)} ms`, `${fmt(f.p99, 1)} ms`, `${fmt(f.sentP99, 1)} ms`, fmt(f.cpuUsPerEvent, 1), run.bridge.stalls ? `${run.bridge.stalls.over50} (max ${run.bridge.stalls.maxMs} ms)` : "–", run.bridge.slowStorage ? slowCalls(run.bridge.slowStorage) : "–", run.outcome];
       }),
     );
     for (const run of these.filter((r) => !TARGETS[r.target].baseline && !TARGETS[r.target].floor)) {
