@@ -27,10 +27,9 @@ import * as perfHooks from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { WebSocket } from "ws";
 import { SimulatedPbx } from "../core/sim/mod.ts";
-import type { Pairs } from "../core/sim/mod.ts";
 import { currentRuntime } from "../test/support/runtime.ts";
+import { floodHeaders, now } from "./flood-event.ts";
 
-const now = (): number => performance.timeOrigin + performance.now();
 
 // ---------------------------------------------------------------------------------------------
 // Latency histogram: bucket i holds latencies up to 1.01^i microseconds.
@@ -452,39 +451,6 @@ class Stalled {
   destroy(): void {
     this.socket.destroy();
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The flood
-
-const CHANNEL_STATES: Array<[string, string]> = [
-  ["4", "Ring"],
-  ["5", "Ringing"],
-  ["6", "Up"],
-];
-
-/** Headers of flood event `i` after Event and Privilege; the stamp is taken here, as the PBX queues it. */
-function floodHeaders(i: number): Pairs {
-  const ext = 1000 + (i % 200);
-  const id = `1732712345.${i % 10_000}`;
-  const [state, desc] = CHANNEL_STATES[i % 3]!;
-  return [
-    ["Channel", `PJSIP/${ext}-${(i & 0xffff).toString(16).padStart(8, "0")}`],
-    ["ChannelState", state],
-    ["ChannelStateDesc", desc],
-    ["CallerIDNum", String(ext)],
-    ["CallerIDName", `Agent ${ext}`],
-    ["ConnectedLineNum", "5551234"],
-    ["ConnectedLineName", "Customer"],
-    ["Language", "en"],
-    ["AccountCode", "sales"],
-    ["Context", "from-internal"],
-    ["Exten", "s"],
-    ["Priority", "1"],
-    ["Uniqueid", id],
-    ["Linkedid", id],
-    ["BenchStamp", `${i}/${now().toFixed(3)}`],
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,37 +10,12 @@
  * (R 0: as fast as the bridge reads; answered once every event is written); exits when stdin ends.
  */
 import { createInterface } from "node:readline";
-import { type Pairs, SimulatedPbx } from "../core/sim/mod.ts";
+import { SimulatedPbx } from "../core/sim/mod.ts";
+import { floodHeaders, now } from "./flood-event.ts";
 import { currentRuntime } from "../test/support/runtime.ts";
 
 const runtime = await currentRuntime();
 let pbx: SimulatedPbx | undefined;
-const now = () => performance.timeOrigin + performance.now();
-const STATES = [["4", "Ring"], ["5", "Ringing"], ["6", "Up"]] as const;
-
-function headers(i: number): Pairs {
-  const ext = 1000 + (i % 200);
-  const id = `1732712345.${i % 10_000}`;
-  const [state, desc] = STATES[i % 3]!;
-  return [
-    ["Channel", `PJSIP/${ext}-${(i & 0xffff).toString(16).padStart(8, "0")}`],
-    ["ChannelState", state],
-    ["ChannelStateDesc", desc],
-    ["CallerIDNum", String(ext)],
-    ["CallerIDName", `Agent ${ext}`],
-    ["ConnectedLineNum", "5551234"],
-    ["ConnectedLineName", "Customer"],
-    ["Language", "en"],
-    ["AccountCode", "sales"],
-    ["Context", "from-internal"],
-    ["Exten", "s"],
-    ["Priority", "1"],
-    ["Uniqueid", id],
-    ["Linkedid", id],
-    ["BenchStamp", `${i}/${now().toFixed(3)}`],
-  ];
-}
-
 async function handle(message: { cmd: string; events?: number; rate?: number }): Promise<unknown> {
   if (message.cmd === "pbx") {
     await pbx?.close();
@@ -52,7 +27,7 @@ async function handle(message: { cmd: string; events?: number; rate?: number }):
   if (message.cmd === "flood") {
     const started = now();
     const rate = message.rate ?? 0;
-    const result = await pbx.flood({ count: message.events!, ...(rate > 0 ? { ratePerSecond: rate } : {}), name: "Newstate", privilege: "call,all", headers });
+    const result = await pbx.flood({ count: message.events!, ...(rate > 0 ? { ratePerSecond: rate } : {}), name: "Newstate", privilege: "call,all", headers: floodHeaders });
     return { floodMs: now() - started, startedAt: started, deliveries: result.deliveries };
   }
   throw new Error(`unknown command ${message.cmd}`);
