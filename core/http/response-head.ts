@@ -16,11 +16,6 @@ export class ResponseHeaders {
   get(name: string): string | null {
     return this.#fields.get(name.toLowerCase()) ?? null;
   }
-
-  /** Every field, names in lower case, in the order first seen. */
-  entries(): IterableIterator<[string, string]> {
-    return this.#fields.entries();
-  }
 }
 
 /** A parsed status line and headers. */

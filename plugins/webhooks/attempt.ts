@@ -8,6 +8,7 @@ import { httpPost } from "../../core/http/post.ts";
 import type { Connector, HmacSha256, Resolve } from "../../core/ports.ts";
 import { type AttemptVerdict, errorVerdict, outcomeLabel, parseRetryAfter, statusVerdict } from "./retry.ts";
 import type { Signer } from "./signing.ts";
+import type { ResponseHeaders } from "../../core/http/response-head.ts";
 
 /** What one attempt came to. */
 export interface AttemptResult {
@@ -66,7 +67,7 @@ export async function attemptDelivery(context: AttemptContext, url: URL, signer:
   }
 }
 
-function describeStatus(status: number, reason: string, headers: { get(name: string): string | null }, body: Uint8Array): string {
+function describeStatus(status: number, reason: string, headers: ResponseHeaders, body: Uint8Array): string {
   const location = status >= 300 && status < 400 ? headers.get("location") : null;
   const excerpt = decoder.decode(body.subarray(0, 200)).replace(/\s+/g, " ").trim();
   const parts = [`HTTP ${status}${reason ? ` ${reason}` : ""}`];
