@@ -112,7 +112,13 @@ describe("simulated spool", () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(between).toMatch(/\nStartRetry: 12475 1 \(\d+\)\n\nEndRetry: 12475 1 \(\d+\)\n$/);
-    const mtime = (await files.stat(`${dir}/outgoing/busy.call`)).mtimeMs;
+    // As pbx_spool.c does, the line is appended first (which sets the mtime to now) and the
+    // mtime moved after: a read can fall between the two, so look until the second is done.
+    let mtime = (await files.stat(`${dir}/outgoing/busy.call`)).mtimeMs;
+    while (mtime <= Date.now() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      mtime = (await files.stat(`${dir}/outgoing/busy.call`)).mtimeMs;
+    }
     expect(mtime).toBeGreaterThan(Date.now());
     const done = await waitFor(`${dir}/outgoing_done/busy.call`);
     const file = parseCallFile(done);
